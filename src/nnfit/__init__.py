@@ -1,0 +1,28 @@
+"""nnfit: see what a neural network actually does when it fits a curve."""
+
+from nnfit.activations import ACTIVATIONS, Activation, get_activation
+from nnfit.errors import DataError, NnfitError, ShapeError, SpecError
+from nnfit.run import Run, fit, load_run
+from nnfit.spec import FitSpec
+from nnfit.targets import TARGETS, Target, get_target
+from nnfit.training import mse
+
+__all__ = [
+    "ACTIVATIONS",
+    "TARGETS",
+    "Activation",
+    "DataError",
+    "FitSpec",
+    "NnfitError",
+    "Run",
+    "ShapeError",
+    "SpecError",
+    "Target",
+    "fit",
+    "get_activation",
+    "get_target",
+    "load_run",
+    "mse",
+]
+
+__version__ = "0.1.0"

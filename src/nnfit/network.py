@@ -1,0 +1,191 @@
+"""B independent one-hidden-layer nets held as one parameter pytree.
+
+    h_i = f(w_i u + b_i)        s = sum_i v_i h_i + c
+
+Parameters live in standardised units (u for x, s for y); `to_user_units`
+rewrites them so the same formula holds in the person's own x and y.
+Shapes: w, b, v: (B, H); c: (B,); inputs u: (B, N).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+
+from nnfit.activations import Activation
+from nnfit.errors import SpecError
+from nnfit.samples import Samples
+
+Params = dict[str, jnp.ndarray]
+
+
+def forward(params: Params, u: jnp.ndarray, activation: Activation) -> jnp.ndarray:
+    """The nets' outputs s, shape (B, N), for inputs u of shape (B, N)."""
+    # v_i h_i summed over i, without building (B, H, N) twice.
+    h = hidden_outputs(params, u, activation)
+    return jnp.einsum("bh,bhn->bn", params["v"], h) + params["c"][:, None]
+
+
+def hidden_outputs(
+    params: Params, u: jnp.ndarray, activation: Activation
+) -> jnp.ndarray:
+    """Each node's output h_i(u), shape (B, H, N)."""
+    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
+    return activation(z)
+
+
+def contributions(
+    params: Params, u: jnp.ndarray, activation: Activation
+) -> jnp.ndarray:
+    """Each node's share v_i h_i(u) of the output, shape (B, H, N).
+
+    Summed over H and plus c it is exactly `forward`.
+    """
+    return params["v"][:, :, None] * hidden_outputs(params, u, activation)
+
+
+def init_params(
+    scheme: str, hidden: int, samples: Samples, seeds: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Initial parameters in standardised units, float64, one net per seed.
+
+    Args:
+        scheme: "range" puts each node's transition (step, kink) at a random
+            training x; "normal" draws w, b from N(0, 1); "spectrum" starts
+            periodic nodes at the samples' strongest frequencies; "uniform"
+            draws w, b from U(-1, 1) in the user's units (the plain init).
+        hidden: nodes per net, H.
+        samples: the training samples, whose x the init looks at.
+        seeds: one seed per net, shape (B,).
+
+    Returns:
+        w, b, v of shape (B, H) and c of shape (B,).
+    """
+    maker = _SCHEMES.get(scheme)
+    if maker is None:
+        raise SpecError(
+            f"init {scheme!r} is not known; use one of: {', '.join(_SCHEMES)}."
+        )
+
+    nets = []
+    for index, seed in enumerate(np.asarray(seeds).ravel()):
+        # A stream of its own, apart from the one that drew the samples.
+        rng = np.random.default_rng([int(seed), 1])
+        data = _NetData(
+            u=samples.scaling.x_to_unit(samples.x)[index],
+            s=samples.scaling.y_to_unit(samples.y)[index],
+            x_mean=samples.scaling.x_mean[index],
+            x_std=samples.scaling.x_std[index],
+        )
+        nets.append(maker(rng, hidden, data))
+    return {key: np.stack([net[key] for net in nets]) for key in ("w", "b", "v", "c")}
+
+
+@dataclass(frozen=True)
+class _NetData:
+    # One net's standardised samples u, s: (N,), and its x scaling.
+    u: np.ndarray
+    s: np.ndarray
+    x_mean: float
+    x_std: float
+
+
+def _range_init(rng, hidden, data):
+    # Transition points t_i inside the data; slopes of either sign.
+    t = rng.uniform(data.u.min(), data.u.max(), hidden)
+    w = rng.choice([-1.0, 1.0], hidden) * rng.uniform(1.0, 3.0, hidden)
+    return _with_output(rng, hidden, w, -w * t)
+
+
+def _normal_init(rng, hidden, data):
+    return _with_output(rng, hidden, rng.normal(size=hidden), rng.normal(size=hidden))
+
+
+def _uniform_user_init(rng, hidden, data):
+    # U(-1, 1) in the user's x: the plain init of a net fed raw inputs.
+    w_user = rng.uniform(-1.0, 1.0, hidden)
+    b_user = rng.uniform(-1.0, 1.0, hidden)
+    w = w_user * data.x_std
+    return _with_output(rng, hidden, w, b_user + w_user * data.x_mean)
+
+
+def _spectrum_init(rng, hidden, data):
+    # Frequencies in units of u; phase uniform over a period.
+    w = start_frequencies(rng, data.u, data.s, hidden)
+    b = rng.uniform(-np.pi, np.pi, hidden)
+    return _with_output(rng, hidden, w, b)
+
+
+def _with_output(rng, hidden, w, b):
+    v = rng.normal(size=hidden) / np.sqrt(hidden)
+    return {"w": w, "b": b, "v": v, "c": np.zeros(())}
+
+
+def start_frequencies(
+    rng: np.random.Generator, u: np.ndarray, s: np.ndarray, hidden: int
+) -> np.ndarray:
+    """Starting frequencies for periodic nodes: the samples' strongest peaks.
+
+    The periodogram P(k) = |sum_j (s_j - mean s) exp(-i k u_j)|^2 is scanned
+    from half a period over the range up to the samples' Nyquist frequency.
+    Node i starts at the i-th highest peak, jittered by 2%; nodes beyond the
+    peaks found start at random frequencies in the same band.
+
+    Args:
+        rng: the net's random stream.
+        u: standardised training x, shape (N,).
+        s: standardised training y, shape (N,).
+        hidden: nodes, H.
+
+    Returns:
+        Frequencies in units of u, shape (H,).
+    """
+    span = u.max() - u.min()
+    low, high = np.pi / span, np.pi * len(u) / span
+    k = np.linspace(low, high, 512)
+    phases = np.exp(-1j * k[:, None] * u[None, :])
+    power = np.abs(phases @ (s - s.mean())) ** 2
+
+    is_peak = (power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])
+    peaks = k[1:-1][is_peak][np.argsort(-power[1:-1][is_peak])]
+    chosen = peaks[:hidden]
+    extra = rng.uniform(low, high / 2, hidden - len(chosen))
+    frequencies = np.concatenate([chosen, extra])
+    return frequencies * (1 + 0.02 * rng.standard_normal(hidden))
+
+
+_SCHEMES = {
+    "range": _range_init,
+    "normal": _normal_init,
+    "uniform": _uniform_user_init,
+    "spectrum": _spectrum_init,
+}
+
+
+def to_user_units(
+    params: dict[str, np.ndarray], samples: Samples
+) -> dict[str, np.ndarray]:
+    """Rewrite parameters so y = sum_i v_i f(w_i x + b_i) + c in the user's units.
+
+    With u = (x - x_mean) / x_std and y = y_std s + y_mean:
+    w' = w / x_std, b' = b - w x_mean / x_std, v' = y_std v, c' = y_std c + y_mean.
+
+    Args:
+        params: w, b, v of shape (..., B, H) and c of shape (..., B), in
+            standardised units (a leading history axis is allowed).
+        samples: the samples whose scaling the net was trained with.
+
+    Returns:
+        The same keys, float64, in the user's units.
+    """
+    scale = samples.scaling
+    x_mean, x_std = scale.x_mean[:, None], scale.x_std[:, None]
+    w = np.asarray(params["w"], np.float64)
+    return {
+        "w": w / x_std,
+        "b": np.asarray(params["b"], np.float64) - w * x_mean / x_std,
+        "v": np.asarray(params["v"], np.float64) * scale.y_std[:, None],
+        "c": np.asarray(params["c"], np.float64) * scale.y_std + scale.y_mean,
+    }

@@ -1,0 +1,348 @@
+"""Training: full-batch optimiser steps for B nets as one compiled program.
+
+One `lax.scan` runs every step of every net; the recorder is the scan's output
+(the loss at every step, and every k-th step the parameters and the curve on
+the grid), so no Python runs between steps. Nets are independent: the loss is
+a sum of per-net means, so each net's gradient is its own, and Adam and SGD
+act elementwise. A divergence guard freezes a net at its first non-finite
+loss and keeps its last finite parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from nnfit.activations import Activation
+from nnfit.errors import ShapeError
+from nnfit.network import Params, forward
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class History:
+    """What the recorder kept, in standardised units.
+
+    Attributes:
+        loss: per-net mean squared error after t updates, shape (T + 1, B).
+        steps: the step of each record, shape (R,).
+        params: w, b, v of shape (R, B, H) and c of shape (R, B).
+        curves: each net's output on the grid, shape (R, B, G), or None.
+    """
+
+    loss: np.ndarray
+    steps: np.ndarray
+    params: dict[str, np.ndarray]
+    curves: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The end of training.
+
+    Attributes:
+        params: final parameters (the last finite ones for a diverged net).
+        history: the records.
+        diverged_at: per net, the step whose loss was first non-finite, or -1.
+    """
+
+    params: dict[str, np.ndarray]
+    history: History
+    diverged_at: np.ndarray
+
+
+def mse(predictions: jax.Array, targets: jax.Array) -> jax.Array:
+    """Mean squared error over the last axis, after checking equal shapes.
+
+    Args:
+        predictions: shape (..., N).
+        targets: the same shape as predictions.
+
+    Returns:
+        The mean over N, shape (...).
+
+    Example:
+        >>> float(mse(jnp.zeros(3), jnp.ones(3)))
+        1.0
+    """
+    check_shapes(predictions.shape, targets.shape)
+    return jnp.mean((predictions - targets) ** 2, axis=-1)
+
+
+def check_shapes(predictions: tuple[int, ...], targets: tuple[int, ...]) -> None:
+    """Refuse predictions and targets of different shapes, naming both."""
+    if tuple(predictions) != tuple(targets):
+        raise ShapeError(
+            f"predictions have shape {tuple(predictions)} but targets have shape "
+            f"{tuple(targets)}; they must match exactly (reshape one of them, "
+            "e.g. with .ravel(), rather than relying on broadcasting)."
+        )
+
+
+def make_optimizer(name: str, lr: float | jax.Array) -> optax.GradientTransformation:
+    """The optax optimiser for a name: "adam" or "sgd"."""
+    if name == "adam":
+        return optax.adam(lr)
+    if name == "sgd":
+        return optax.sgd(lr)
+    raise NotImplementedError(f"optimizer {name!r} is not supported; use adam or sgd.")
+
+
+class Trainer:
+    """Holds the training state of B nets and advances it in compiled chunks.
+
+    Args:
+        params: initial w, b, v (B, H) and c (B,), standardised units.
+        u, s: standardised training inputs and targets, shape (B, N).
+        grid: standardised grid for recorded curves, shape (B, G), or None.
+        activation: the hidden nodes' activation.
+        optimizer: "adam" or "sgd".
+        dtype: "float32" or "float64".
+
+    Example:
+        >>> trainer = Trainer(params, u, s, grid, get_activation("tanh"), "adam")
+        >>> history = trainer.advance(100, record_every=10, lr=0.01)
+    """
+
+    def __init__(
+        self,
+        params: dict[str, np.ndarray],
+        u: np.ndarray,
+        s: np.ndarray,
+        grid: np.ndarray | None,
+        activation: Activation,
+        optimizer: str = "adam",
+        dtype: str = "float32",
+    ) -> None:
+        use_dtype(dtype)
+        kind = jnp.float64 if dtype == "float64" else jnp.float32
+        self.u, self.s = jnp.asarray(u, kind), jnp.asarray(s, kind)
+        self.grid = None if grid is None else jnp.asarray(grid, kind)
+        self.activation, self.optimizer = activation, optimizer
+        check_shapes(self.u.shape, self.s.shape)
+
+        start = {key: jnp.asarray(value, kind) for key, value in params.items()}
+        nets = self.u.shape[0]
+        self.state = (
+            start,
+            make_optimizer(optimizer, 0.0).init(start),
+            start,
+            jnp.ones(nets, bool),
+            jnp.full(nets, -1, jnp.int32),
+            jnp.zeros((), jnp.int32),
+        )
+
+    @property
+    def step(self) -> int:
+        return int(self.state[5])
+
+    @property
+    def params(self) -> Params:
+        """The current parameters; a diverged net's last finite ones."""
+        params, _, good, alive, _, _ = self.state
+        return _keep_alive(alive, params, good)
+
+    @property
+    def diverged_at(self) -> np.ndarray:
+        return np.asarray(self.state[4])
+
+    def record(self) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+        """The current parameters and curves, as the recorder stores them."""
+        params = self.params
+        curves = _curves(params, self.grid, self.activation)
+        return _numpy(params), None if curves is None else np.asarray(curves)
+
+    def advance(self, steps: int, record_every: int, lr: float) -> History:
+        """Train `steps` more steps; record every `record_every`-th one.
+
+        Returns the loss after each step taken (steps, B) and the records
+        made after each block of `record_every` steps.
+        """
+        program = _program(
+            self.activation, self.optimizer, steps // record_every, record_every
+        )
+        lr = jnp.asarray(lr, self.u.dtype)
+        self.state, (loss, params, curves) = program(
+            self.state, lr, self.u, self.s, self.grid
+        )
+        loss = np.asarray(loss).reshape(steps, -1)
+        first = self.step - steps
+        recorded = np.arange(first + record_every, first + steps + 1, record_every)
+        curves = None if curves is None else np.asarray(curves)
+        return History(loss, recorded, _numpy(params), curves)
+
+    def final_loss(self) -> np.ndarray:
+        """Per-net loss at the current parameters; marks fresh divergence."""
+        params, opt, good, alive, diverged, step = self.state
+        loss = mse(forward(params, self.u, self.activation), self.s)
+        broke = alive & ~jnp.isfinite(loss)
+        diverged = jnp.where(broke, step, diverged)
+        self.state = (params, opt, good, alive & ~broke, diverged, step)
+        return np.asarray(loss)
+
+
+def train(
+    params: dict[str, np.ndarray],
+    u: np.ndarray,
+    s: np.ndarray,
+    grid: np.ndarray | None,
+    activation: Activation,
+    *,
+    optimizer: str = "adam",
+    lr: float = 0.05,
+    steps: int = 1000,
+    record_every: int = 1,
+    dtype: str = "float32",
+    progress: Progress | None = None,
+) -> Outcome:
+    """Train B nets for `steps` full-batch steps and record their history.
+
+    Args:
+        params: initial w, b, v (B, H) and c (B,), standardised units.
+        u, s: standardised training inputs and targets, shape (B, N).
+        grid: standardised grid for the recorded curves, (B, G), or None.
+        activation: the hidden nodes' activation.
+        optimizer: "adam" or "sgd".
+        lr: learning rate.
+        steps: number of steps; a multiple of record_every.
+        record_every: record parameters and curves every k steps.
+        dtype: "float32" or "float64".
+        progress: called with (steps done, steps in all) between chunks.
+
+    Returns:
+        The final parameters, the history and where each net diverged.
+    """
+    trainer = Trainer(params, u, s, grid, activation, optimizer, dtype)
+    first_params, first_curves = trainer.record()
+    records = steps // record_every
+    parts = _chunks(records, 20 if progress else 1)
+
+    histories = []
+    for part in parts:
+        histories.append(trainer.advance(part * record_every, record_every, lr))
+        if progress:
+            progress(trainer.step, steps)
+
+    final = trainer.final_loss()
+    history = _join(first_params, first_curves, histories, final)
+    diverged_at = trainer.diverged_at
+    return Outcome(_numpy(trainer.params), _mask(history, diverged_at), diverged_at)
+
+
+def use_dtype(dtype: str) -> None:
+    """Make JAX able to compute in the dtype; float64 needs x64 switched on."""
+    if dtype == "float64" and not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+    _use_compile_cache()
+
+
+@functools.cache
+def _use_compile_cache() -> None:
+    # Compiled programs persist across processes, so a second run skips XLA.
+    if jax.config.jax_compilation_cache_dir:
+        return
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    folder = Path(os.environ.get("NNFIT_CACHE_DIR", default / "nnfit" / "jax"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)
+
+
+@functools.cache
+def _program(
+    activation: Activation, optimizer: str, records: int, record_every: int
+) -> Callable:
+    """The compiled chunk: `records` blocks of `record_every` steps each."""
+
+    def per_net_loss(params, u, s):
+        losses = mse(forward(params, u, activation), s)
+        return jnp.sum(losses), losses
+
+    def one_step(lr, u, s, carry, _):
+        params, opt_state, good, alive, diverged, step = carry
+        (_, loss), grads = jax.value_and_grad(per_net_loss, has_aux=True)(params, u, s)
+        finite = jnp.isfinite(loss)
+        good = _keep_alive(alive & finite, params, good)
+        diverged = jnp.where(alive & ~finite, step, diverged)
+        alive = alive & finite
+
+        updates, opt_state = make_optimizer(optimizer, lr).update(
+            grads, opt_state, params
+        )
+        params = _keep_alive(alive, optax.apply_updates(params, updates), params)
+        return (params, opt_state, good, alive, diverged, step + 1), loss
+
+    def one_block(lr, u, s, grid, carry, _):
+        step = functools.partial(one_step, lr, u, s)
+        carry, loss = jax.lax.scan(step, carry, length=record_every)
+        params = _keep_alive(carry[3], carry[0], carry[2])
+        return carry, (loss, params, _curves(params, grid, activation))
+
+    def run(state, lr, u, s, grid):
+        block = functools.partial(one_block, lr, u, s, grid)
+        return jax.lax.scan(block, state, length=records)
+
+    return jax.jit(run)
+
+
+def _curves(params: Params, grid: jax.Array | None, activation: Activation):
+    return None if grid is None else forward(params, grid, activation)
+
+
+def _keep_alive(alive: jax.Array, new: Params, old: Params) -> Params:
+    """Per net, the new parameters where alive, else the old ones."""
+    kept = {}
+    for key, value in new.items():
+        per_net = alive.reshape((-1,) + (1,) * (value.ndim - 1))
+        kept[key] = jnp.where(per_net, value, old[key])
+    return kept
+
+
+def _numpy(params: Params) -> dict[str, np.ndarray]:
+    return {key: np.asarray(value) for key, value in params.items()}
+
+
+def _chunks(records: int, pieces: int) -> list[int]:
+    """Split `records` into at most `pieces` chunks of (nearly) equal size."""
+    size = -(-records // min(pieces, records))
+    parts = [size] * (records // size)
+    if records % size:
+        parts.append(records % size)
+    return parts
+
+
+def _join(first_params, first_curves, histories: list[History], final_loss):
+    loss = np.concatenate([h.loss for h in histories] + [final_loss[None]])
+    steps = np.concatenate([[0]] + [h.steps for h in histories])
+    params = {
+        key: np.concatenate(
+            [first_params[key][None]] + [h.params[key] for h in histories]
+        )
+        for key in first_params
+    }
+    curves = None
+    if first_curves is not None:
+        curves = np.concatenate([first_curves[None]] + [h.curves for h in histories])
+    return History(loss, steps, params, curves)
+
+
+def _mask(history: History, diverged_at: np.ndarray) -> History:
+    """Blank each diverged net's loss from its divergence step on."""
+    loss = history.loss.copy()
+    for net, step in enumerate(diverged_at):
+        if step >= 0:
+            loss[step:, net] = np.nan
+    return History(loss, history.steps, history.params, history.curves)
