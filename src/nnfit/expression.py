@@ -15,9 +15,13 @@ carry a sign, so -x**2 == -(x**2), 2**-1 == 0.5 and 2**3**2 == 2**9):
     atom    := number | "x" | "pi" | "e" | name "(" sum ("," sum)* ")"
              | "(" sum ")"
 
-Numbers are decimal: 3, 0.5, .5, 5., 1e-3, 2.5E+4. The parser works in two
-steps that share one pass: it builds a postfix program for the stack machine in
-`_run`, and folds every constant part into one number as soon as it is read.
+Numbers are decimal: 3, 0.5, .5, 5., 1e-3, 2.5E+4. Functions are those in
+FUNCTIONS, including the two-argument mod(a, b), min(a, b) and max(a, b). `^`,
+`%`, `//`, comparisons and implicit products such as 2x are rejected with a hint.
+
+In one pass the parser writes a postfix program for the stack machine in `_run`
+and folds every constant part into one number as soon as it has been read, so
+evaluation never recurses and constant exponents can be bounded.
 
 Limits that keep hostile text cheap: at most MAX_LENGTH characters, at most
 MAX_DEPTH levels of nesting (parentheses, calls, signs and powers), constant

@@ -43,21 +43,72 @@ class Target:
         return np.broadcast_to(y, x.shape).copy()
 
 
+# Periodic targets share sin's period 2 pi and the article's range, so each
+# shows three whole periods and a periodic prior can continue them.
 _BUILT_IN = (
     Target("sin", np.sin, description="sin(x), the article's target"),
     Target("cos", np.cos, description="cos(x)"),
+    Target(
+        "square",
+        lambda x: np.sign(np.sin(x)),
+        description="square wave sign(sin(x)), period 2 pi",
+    ),
+    Target(
+        "sawtooth",
+        # A ramp from -1 up to 1 over each period, dropping back at x = pi + 2 pi k.
+        lambda x: np.mod(x + np.pi, 2 * np.pi) / np.pi - 1,
+        description="sawtooth wave rising from -1 to 1, period 2 pi",
+    ),
+    Target(
+        "triangle",
+        # Straight lines through sin's zeros and extrema: (2 / pi) arcsin(sin x).
+        lambda x: 2 / np.pi * np.arcsin(np.sin(x)),
+        description="triangle wave with sin's peaks and zeros, period 2 pi",
+    ),
+    Target("abs", np.abs, (-2.0, 2.0), "|x|, one kink"),
+    Target(
+        "step",
+        lambda x: np.where(x >= 0, 1.0, 0.0),
+        (-3.0, 3.0),
+        "unit step: 0 for x < 0, 1 for x >= 0",
+    ),
+    Target(
+        "sinc",
+        # NumPy's sinc is sin(pi t) / (pi t), so t = x / pi gives sin(x) / x.
+        lambda x: np.sinc(x / np.pi),
+        (-10.0, 10.0),
+        "sin(x) / x, 1 at x = 0",
+    ),
+    Target(
+        "gaussian",
+        lambda x: np.exp(-(x**2) / 2),
+        (-4.0, 4.0),
+        "Gaussian bump exp(-x^2 / 2)",
+    ),
+    Target("cubic", lambda x: x**3 - x, (-1.5, 1.5), "x^3 - x"),
+    Target(
+        "xsin",
+        lambda x: x * np.sin(x),
+        description="x sin(x), a wave whose amplitude grows with |x|",
+    ),
     Target(
         "sin_trend",
         lambda x: np.sin(x) + 0.3 * x,
         description="sin(x) + 0.3 x, a wave on a linear trend",
     ),
     Target(
-        "square",
-        lambda x: np.sign(np.sin(x)),
-        description="square wave sign(sin(x))",
+        "damped",
+        # The envelope falls from 1 to 0.15 over the range and stays below
+        # 6.6 on the extrapolation grid, so plots of the truth stay readable.
+        lambda x: np.exp(-0.15 * x) * np.sin(2 * x),
+        (0.0, 4 * np.pi),
+        "damped sine exp(-0.15 x) sin(2 x)",
     ),
-    Target("abs", np.abs, (-2.0, 2.0), "|x|, one kink"),
-    Target("cubic", lambda x: x**3 - x, (-1.5, 1.5), "x^3 - x"),
+    Target(
+        "two_freq",
+        lambda x: np.sin(x) + 0.5 * np.sin(3 * x),
+        description="sin(x) + 0.5 sin(3 x), two frequencies",
+    ),
 )
 
 TARGETS: Mapping[str, Target] = MappingProxyType({t.name: t for t in _BUILT_IN})

@@ -1,0 +1,160 @@
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from nnfit.activations import get_activation
+from nnfit.errors import ShapeError
+from nnfit.network import init_params
+from nnfit.run import fit
+from nnfit.samples import draw_samples
+from nnfit.targets import get_target
+from nnfit.training import Trainer, mse, train
+
+
+def _problem(nets, hidden=10, activation="relu", seed=0):
+    samples = draw_samples(
+        get_target("sin"),
+        count=50,
+        x_range=(-3 * np.pi, 3 * np.pi),
+        noise=0.1,
+        seeds=seed + np.arange(nets),
+    )
+    params = init_params("range", hidden, samples, seed + np.arange(nets))
+    scale = samples.scaling
+    return params, scale.x_to_unit(samples.x), scale.y_to_unit(samples.y)
+
+
+def _pick(params, net):
+    return {key: value[net : net + 1] for key, value in params.items()}
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "cos"])
+def test_batch_equals_nets_trained_alone_in_float64(activation):
+    params, u, s = _problem(nets=4, activation=activation)
+    together = train(
+        params,
+        u,
+        s,
+        None,
+        get_activation(activation),
+        lr=0.01,
+        steps=300,
+        dtype="float64",
+    )
+    for net in range(4):
+        alone = train(
+            _pick(params, net),
+            u[net : net + 1],
+            s[net : net + 1],
+            None,
+            get_activation(activation),
+            lr=0.01,
+            steps=300,
+            dtype="float64",
+        )
+        for key in "wbvc":
+            np.testing.assert_allclose(
+                together.params[key][net], alone.params[key][0], rtol=1e-9, atol=1e-11
+            )
+        np.testing.assert_allclose(
+            together.history.loss[:, net],
+            alone.history.loss[:, 0],
+            rtol=1e-9,
+            atol=1e-12,
+        )
+
+
+def test_loss_history_has_a_value_per_step_and_falls():
+    params, u, s = _problem(nets=2, activation="tanh")
+    outcome = train(params, u, s, None, get_activation("tanh"), steps=200)
+    assert outcome.history.loss.shape == (201, 2)
+    assert np.all(outcome.history.loss[-1] < outcome.history.loss[0] / 5)
+
+
+def test_records_land_every_k_steps_with_curves():
+    params, u, s = _problem(nets=2, activation="tanh")
+    grid = np.tile(np.linspace(-2, 2, 30), (2, 1))
+    outcome = train(
+        params, u, s, grid, get_activation("tanh"), steps=100, record_every=20
+    )
+    np.testing.assert_array_equal(outcome.history.steps, [0, 20, 40, 60, 80, 100])
+    assert outcome.history.curves.shape == (6, 2, 30)
+    assert outcome.history.params["w"].shape == (6, 2, 10)
+    np.testing.assert_array_equal(outcome.history.params["w"][-1], outcome.params["w"])
+
+
+def test_progress_is_reported_in_chunks_with_the_same_result():
+    params, u, s = _problem(nets=1, activation="tanh")
+    seen = []
+    chunked = train(
+        params,
+        u,
+        s,
+        None,
+        get_activation("tanh"),
+        steps=100,
+        dtype="float64",
+        progress=lambda done, total: seen.append(done),
+    )
+    whole = train(
+        params, u, s, None, get_activation("tanh"), steps=100, dtype="float64"
+    )
+    assert seen[-1] == 100 and len(seen) > 1
+    np.testing.assert_allclose(chunked.params["w"], whole.params["w"], rtol=1e-12)
+
+
+def test_changing_lr_keeps_the_optimiser_state():
+    params, u, s = _problem(nets=1, activation="tanh")
+    trainer = Trainer(params, u, s, None, get_activation("tanh"), "adam", "float64")
+    trainer.advance(50, 10, lr=0.05)
+    trainer.advance(50, 10, lr=0.01)
+    assert trainer.step == 100
+    count = trainer.state[1][0].count
+    assert int(count) == 100
+
+
+def test_mse_refuses_a_column_beside_a_row_and_names_both_shapes():
+    with pytest.raises(ShapeError, match=r"\(5,\).*\(5, 1\)"):
+        mse(jnp.zeros(5), jnp.zeros((5, 1)))
+    with pytest.raises(ShapeError, match=r"\(5, 1\).*\(5,\)"):
+        mse(jnp.zeros((5, 1)), jnp.zeros(5))
+
+
+def test_mse_of_the_true_curve_equals_the_noise_variance():
+    # Case shape-broadcast: with a silent (n,) x (n, 1) broadcast this would be
+    # var(y) + noise^2 instead of noise^2.
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-10, 10, 200_000)
+    noisy = np.sin(x) + 0.1 * rng.standard_normal(x.size)
+    loss = float(mse(jnp.asarray(np.sin(x)), jnp.asarray(noisy)))
+    assert loss == pytest.approx(0.01, rel=0.02)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_nan_guard_stops_at_the_first_non_finite_loss(optimizer):
+    # Case nan-guard: tanh, 10 nodes, lr 1.0.
+    run = fit(activation="tanh", optimizer=optimizer, lr=1.0, seeds=3)
+    for net in range(3):
+        step = int(run.diverged_at[net])
+        loss = run.history.loss[:, net]
+        if step < 0:
+            assert np.all(np.isfinite(loss))
+            continue
+        assert np.all(np.isfinite(loss[:step])) and np.all(np.isnan(loss[step:]))
+        for key in "wbvc":
+            assert np.all(np.isfinite(run.params[key][net]))
+        assert f"diverged at step {step}" in run.divergence(net)
+        assert "smaller learning rate" in run.divergence(net)
+        assert np.all(np.isfinite(run.recorded_curves(net)))
+    if optimizer == "sgd":
+        assert np.all(run.diverged_at > 0)
+
+
+def test_a_diverged_net_leaves_its_batch_mates_alone():
+    params, u, s = _problem(nets=2, activation="tanh")
+    s = s.copy()
+    s[1, 0] = np.inf
+    outcome = train(params, u, s, None, get_activation("tanh"), steps=50)
+    assert outcome.diverged_at[1] == 0
+    assert outcome.diverged_at[0] == -1
+    assert np.all(np.isfinite(outcome.history.loss[:, 0]))
