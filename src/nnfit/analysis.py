@@ -160,3 +160,50 @@ def _dtype(params: dict[str, np.ndarray]) -> np.dtype:
 
 def _as_jax(params: dict[str, np.ndarray]) -> dict[str, jax.Array]:
     return {key: jnp.asarray(value) for key, value in params.items()}
+
+
+# A fit succeeds when its error against the true curve on the training range
+# is below this fraction of the curve's own variance there (R^2 > 0.95).
+SUCCESS_FRACTION = 0.05
+
+
+def succeeded(
+    run_metrics: dict[str, np.ndarray],
+    samples: Samples,
+    fraction: float = SUCCESS_FRACTION,
+) -> np.ndarray:
+    """Per net, whether interp_mse < fraction * variance of the true curve.
+
+    The variance is taken over the grid inside the training range, so the
+    criterion reads the same for any curve and any units. Without a true
+    curve (user data) it falls back to R^2 on the samples > 1 - fraction.
+
+    Returns:
+        Booleans, shape (B,).
+    """
+    if samples.truth is None:
+        return run_metrics["r2"] > 1 - fraction
+    variance = np.var(samples.truth[samples.inside])
+    return run_metrics["interp_mse"] < fraction * variance
+
+
+def frequency_found(
+    user_params: dict[str, np.ndarray],
+    activation: str,
+    frequency: float,
+    tolerance: float = 0.02,
+) -> np.ndarray:
+    """Per net, whether its largest-amplitude wave has the given frequency.
+
+    Args:
+        user_params: parameters in the user's units, w of shape (B, H).
+        activation: "cos" or "sin".
+        frequency: the target's angular frequency, in radians per x unit.
+        tolerance: allowed relative error.
+
+    Returns:
+        Booleans, shape (B,).
+    """
+    nets = np.asarray(user_params["w"]).shape[0]
+    found = [waves(user_params, net, activation)[0].frequency for net in range(nets)]
+    return np.abs(np.asarray(found) / frequency - 1) <= tolerance

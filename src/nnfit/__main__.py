@@ -1,0 +1,5 @@
+"""`python -m nnfit` runs the command line."""
+
+from nnfit.cli import run
+
+run()

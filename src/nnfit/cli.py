@@ -1,0 +1,403 @@
+"""The command line: `nnfit demo | fit | list | report | serve`.
+
+The CLI owns all output: rich progress bars on stderr for anything slow, a
+summary table on stdout, and for bad input one sentence on stderr with exit
+code 2 (never a traceback). A diverged fit still writes its results, says
+where it diverged and exits with code 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+from rich.table import Table
+
+from nnfit.errors import NnfitError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="See what a neural network actually does: fit 1-D curves with tiny nets.",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+VIEWS = (
+    "data",
+    "fit",
+    "nodes",
+    "extrapolation",
+    "loss",
+    "waves",
+    "gif",
+    "mp4",
+    "report",
+)
+DEFAULT_VIEWS = "fit,nodes,extrapolation"
+
+
+class Failure(Exception):
+    """Raised by a command to end with a message and an exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "nnfit-demo"
+    ),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A small, fast version (for tests).")
+    ] = False,
+    mp4: Annotated[bool, typer.Option(help="Also write MP4 videos.")] = True,
+) -> None:
+    """Reproduce the article: sigmoid-10, ReLU-100 and cos-3 on sin(x)."""
+    from nnfit.demo import run_demo
+
+    with _progress() as bars:
+        numbers = run_demo(out_dir, quick=quick, mp4=mp4, progress=_demo_bar(bars))
+
+    table = Table(title="What neural networks actually do: sin(x), measured")
+    for column in ("net", "seeds", "fit the range", "error inside", "error outside"):
+        table.add_column(column, justify="right")
+    for key in ("sigmoid", "relu", "cos"):
+        study = numbers[key]["study"]
+        table.add_row(
+            key,
+            str(study["seeds"]),
+            f"{study['success_rate']:.0%}",
+            f"{study['median_interp_mse']:.4f}",
+            f"{study['median_extrap_mse']:.3g}",
+        )
+    out.print(table)
+    out.print(f"Wrote {out_dir / 'index.html'} with every figure and animation.")
+
+
+@app.command(name="fit")
+def fit_command(
+    target: Annotated[
+        str,
+        typer.Argument(help="A built-in target, a formula in x, or a CSV file."),
+    ] = "sin",
+    activation: Annotated[
+        str, typer.Option(help="Activation of the nodes.")
+    ] = "sigmoid",
+    hidden: Annotated[int, typer.Option(help="Hidden nodes.")] = 10,
+    steps: Annotated[int, typer.Option(help="Training steps.")] = 1000,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.05,
+    optimizer: Annotated[str, typer.Option(help="adam or sgd.")] = "adam",
+    samples: Annotated[int, typer.Option(help="Training samples.")] = 50,
+    noise: Annotated[float, typer.Option(help="Noise standard deviation.")] = 0.1,
+    x_range: Annotated[
+        str | None,
+        typer.Option(
+            "--range", help="Training range LOW,HIGH (default: the target's)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first net.")] = 0,
+    seeds: Annotated[int, typer.Option(help="Nets to train, one per seed.")] = 1,
+    x_column: Annotated[
+        str | None, typer.Option("--x", help="CSV column for x (name or index).")
+    ] = None,
+    y_column: Annotated[
+        str | None, typer.Option("--y", help="CSV column for y (name or index).")
+    ] = None,
+    views: Annotated[
+        str, typer.Option(help=f"Comma-separated views: {', '.join(VIEWS)}.")
+    ] = DEFAULT_VIEWS,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "nnfit-out"
+    ),
+) -> None:
+    """Fit a curve or your data and write the run, figures and a summary."""
+    from nnfit.spec import FitSpec
+
+    chosen = _parse_views(views)
+    data = _read_data(target, x_column, y_column)
+    spec = FitSpec(
+        target="data" if data else target,
+        activation=activation,
+        hidden=hidden,
+        steps=steps,
+        lr=lr,
+        optimizer=optimizer,
+        samples=len(data[0]) if data else samples,
+        noise=0.0 if data else noise,
+        x_range=_parse_range(x_range),
+        seed=seed,
+        seeds=seeds,
+        record_curves=bool({"gif", "mp4", "report"} & set(chosen)),
+    )
+    run = _train(spec, data)
+    run.save(out_dir)
+    _write_views(run, chosen, out_dir)
+    _print_summary(run, out_dir)
+
+    broken = [
+        run.divergence(net) for net in range(run.nets) if run.diverged_at[net] >= 0
+    ]
+    if broken:
+        raise Failure(broken[0][0].upper() + broken[0][1:], code=1)
+
+
+@app.command(name="list")
+def list_command(
+    what: Annotated[
+        str, typer.Argument(help="activations or targets.")
+    ] = "activations",
+) -> None:
+    """List the activations or the built-in targets."""
+    from nnfit.activations import ACTIVATIONS
+    from nnfit.targets import TARGETS
+
+    if what == "activations":
+        table = Table("name", "f(z)", "periodic", "init")
+        for a in ACTIVATIONS.values():
+            table.add_row(a.name, a.formula, "yes" if a.periodic else "", a.init)
+    elif what == "targets":
+        table = Table("name", "range", "description")
+        for t in TARGETS.values():
+            low, high = t.x_range
+            table.add_row(t.name, f"[{low:.4g}, {high:.4g}]", t.description)
+    else:
+        raise NnfitError(f"cannot list {what!r}; use activations or targets.")
+    out.print(table)
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder from `nnfit fit`.")],
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="HTML file (default: RUN/index.html).")
+    ] = None,
+) -> None:
+    """Write one HTML page from a saved run."""
+    from nnfit.run import Run
+    from nnfit.views.report import write_run_page
+
+    run = Run.load(run_dir)
+    path = write_run_page(run, out_file or run_dir / "index.html")
+    out.print(f"Wrote {path}.")
+
+
+def _train(spec, data):
+    from nnfit.run import fit
+
+    with _progress() as bars:
+        task = bars.add_task("training", total=spec.steps)
+        progress = _step_bar(bars, task) if spec.steps >= 5000 else None
+        if data:
+            x, y, label = data
+            run = fit(spec, x=x, y=y, data=label, progress=progress)
+        else:
+            run = fit(spec, progress=progress)
+        bars.update(task, completed=spec.steps)
+    return run
+
+
+def _read_data(target: str, x_column: str | None, y_column: str | None):
+    looks_like_file = target.lower().endswith((".csv", ".tsv", ".txt"))
+    if not (looks_like_file or os.path.sep in target or Path(target).is_file()):
+        if x_column or y_column:
+            raise NnfitError("--x and --y choose CSV columns; give a CSV file too.")
+        return None
+
+    from nnfit.datasets import read_csv
+
+    table = read_csv(target, x=x_column, y=y_column)
+    return table.x, table.y, Path(target).name
+
+
+def _write_views(run, chosen: list[str], out_dir: Path) -> None:
+    from nnfit.views import animation, figures
+
+    makers = {
+        "data": figures.data_figure,
+        "fit": figures.fit_figure,
+        "nodes": figures.nodes_figure,
+        "extrapolation": figures.extrapolation_figure,
+        "loss": figures.loss_figure,
+        "waves": figures.waves_figure,
+    }
+    for name in chosen:
+        if name in makers:
+            if name == "waves" and not run.activation.periodic:
+                raise NnfitError(
+                    f"the waves view needs a periodic activation, not "
+                    f"{run.spec.activation!r}; drop it from --views."
+                )
+            figures.save_figure(makers[name](run), out_dir / f"{name}.png")
+    with _progress() as bars:
+        if "gif" in chosen:
+            animation.write_gif(
+                run, out_dir / "training.gif", progress=_frame_bar(bars, "GIF")
+            )
+        if "mp4" in chosen:
+            animation.write_mp4(
+                run, out_dir / "training.mp4", progress=_frame_bar(bars, "MP4")
+            )
+    if "report" in chosen:
+        from nnfit.views.report import write_run_page
+
+        write_run_page(run, out_dir / "index.html")
+
+
+def _print_summary(run, out_dir: Path) -> None:
+    spec = run.spec
+    title = (
+        f"{spec.hidden} {spec.activation} nodes, {spec.steps} steps on {spec.target}"
+    )
+    if run.data:
+        title = (
+            f"{spec.hidden} {spec.activation} nodes, {spec.steps} steps on {run.data}"
+        )
+    table = Table(title=title)
+    for column in (
+        "seed",
+        "train MSE",
+        "R²",
+        "error inside",
+        "error outside",
+        "dead units",
+    ):
+        table.add_column(column, justify="right")
+
+    metrics = run.metrics
+    for net in range(min(run.nets, 20)):
+        table.add_row(
+            str(spec.seed + net),
+            _number(metrics["train_mse"][net]),
+            _number(metrics["r2"][net], "{:.3g}"),
+            _number(metrics["interp_mse"][net]),
+            _number(metrics["extrap_mse"][net]),
+            f"{int(metrics['dead_units'][net])} of {spec.hidden}",
+        )
+    out.print(table)
+    if run.nets > 20:
+        out.print(
+            f"(first 20 of {run.nets} nets; all are in {out_dir / 'metrics.json'})"
+        )
+    _print_flat_fits(run)
+    out.print(f"Wrote the run and its views to {out_dir}/.")
+
+
+def _print_flat_fits(run) -> None:
+    flat = [net for net in range(run.nets) if run.metrics["r2"][net] < 0.1]
+    if flat:
+        out.print(
+            f"Flat fit: R² below 0.1 for {len(flat)} net(s), so the net is little "
+            "better than a horizontal line. Likely causes: too few steps or too "
+            "small a learning rate, dead or saturated units, or a frequency far "
+            "from the data's for periodic nodes."
+        )
+
+
+def _number(value, form: str = "{:.4g}") -> str:
+    return "—" if value != value else form.format(float(value))
+
+
+def _parse_views(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in VIEWS]
+    if unknown:
+        raise NnfitError(
+            f"--views got unknown view(s) {', '.join(unknown)}; choose from "
+            f"{', '.join(VIEWS)}."
+        )
+    return chosen
+
+
+def _parse_range(text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    parts = text.split(",")
+    try:
+        low, high = (float(part) for part in parts)
+    except ValueError:
+        raise NnfitError(
+            f"--range must be two numbers LOW,HIGH such as -3.14,3.14, got {text!r}."
+        ) from None
+    return low, high
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _step_bar(bars: Progress, task):
+    return lambda done, total: bars.update(task, completed=done)
+
+
+def _frame_bar(bars: Progress, label: str):
+    task = bars.add_task(f"writing {label}", total=None)
+    return lambda done, total: bars.update(task, completed=done, total=total)
+
+
+def _demo_bar(bars: Progress):
+    tasks: dict[str, int] = {}
+
+    def update(label: str, done: int, total: int) -> None:
+        if label not in tasks:
+            tasks[label] = bars.add_task(label, total=total)
+        bars.update(tasks[label], completed=done, total=total)
+
+    return update
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code instead of a traceback on bad input."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=argv or ["--help"], standalone_mode=False)
+    except typer.Exit as done:
+        return done.exit_code
+    except typer.Abort:
+        err.print("Stopped.")
+        return 130
+    except typer.TyperException as error:
+        # Typer's own usage errors: unknown option, a value of the wrong type.
+        err.print(f"Error: {_sentence(error.format_message())}")
+        return 2
+    except NnfitError as error:
+        err.print(f"Error: {_sentence(str(error))}")
+        return 2
+    except Failure as failure:
+        err.print(f"Error: {failure}")
+        return failure.code
+    except Exception as error:
+        if os.environ.get("NNFIT_DEBUG"):
+            raise
+        err.print(
+            f"Error: nnfit failed unexpectedly ({type(error).__name__}: {error}); "
+            "run again with NNFIT_DEBUG=1 to see the traceback, and please report it."
+        )
+        return 1
+    return 0
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,141 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnfit.cli import main
+from nnfit.run import Run
+
+
+def nnfit_process(*args, cwd=None):
+    """Run the CLI in a new process, as a user would (x64 off, float32)."""
+    return subprocess.run(
+        [sys.executable, "-m", "nnfit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
+
+
+def test_fit_writes_the_run_views_and_a_summary(tmp_path):
+    done = nnfit_process("fit", "--out", str(tmp_path / "run"))
+    assert done.returncode == 0, done.stderr
+    assert "train MSE" in done.stdout and "dead units" in done.stdout
+    for name in ("spec.json", "metrics.json", "arrays.npz", "fit.png", "nodes.png"):
+        assert (tmp_path / "run" / name).is_file()
+    run = Run.load(tmp_path / "run")
+    assert run.spec.activation == "sigmoid"
+    assert run.params["w"].dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["fit", "--hidden", "abc"], "--hidden"),
+        (["fit", "--hidden", "0"], "hidden must be between 1"),
+        (["fit", "--activation", "softmax"], "activation 'softmax' is not known"),
+        (["fit", "--optimizer", "rmsprop"], "optimizer must be one of adam, sgd"),
+        (["fit", "--range", "3,1"], "x_range must go from low to high"),
+        (["fit", "--range", "a,b"], "--range must be two numbers"),
+        (["fit", "--views", "fit,movie"], "unknown view(s) movie"),
+        (["fit", "sin(x"], "Cannot parse expression"),
+        (["fit", "__import__('os')"], "expression"),
+        (["fit", "--lr", "-1"], "lr must be above 0"),
+        (["fit", "--bogus"], "No such option"),
+        (["fit", "missing.csv"], "missing.csv"),
+        (["list", "things"], "cannot list 'things'"),
+    ],
+)
+def test_bad_input_gives_one_sentence_and_exit_2(args, words, tmp_path, capsys):
+    code = main([*args, "--out", str(tmp_path)] if args[0] == "fit" else args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in err
+    assert err.startswith("Error: ") and err.count("\n") == 1
+
+
+def test_divergence_keeps_results_and_exits_non_zero(tmp_path):
+    # Case nan-guard, through the CLI: tanh, 10 nodes, SGD with lr 1.0.
+    folder = tmp_path / "run"
+    done = nnfit_process(
+        "fit",
+        "--activation",
+        "tanh",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "1",
+        "--out",
+        str(folder),
+    )
+    assert done.returncode == 1
+    assert "diverged at step" in done.stderr
+    assert "smaller learning rate" in done.stderr
+    assert "Traceback" not in done.stderr
+    saved = json.loads((folder / "metrics.json").read_text())
+    assert saved["nets"][0]["diverged_at"] > 0
+
+
+def test_dead_units_are_in_the_summary_and_metrics_file(tmp_path, capsys):
+    # Case dead-relu: the CLI summary and metrics.json report dead units.
+    code = main(
+        [
+            "fit",
+            "--activation",
+            "relu",
+            "--range=-3.1416,3.1416",
+            "--lr",
+            "0.01",
+            "--steps",
+            "2000",
+            "--seeds",
+            "5",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    shown = capsys.readouterr().out
+    assert code == 0
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    counts = [row["dead_units"] for row in saved["nets"]]
+    assert len(counts) == 5
+    for count in counts:
+        assert f"{count} of 10" in shown
+
+
+def test_fit_reads_a_csv_of_measurements(tmp_path, capsys):
+    x = np.linspace(0, 6, 40)
+    lines = ["time,value"] + [f"{a},{b}" for a, b in zip(x, np.sin(x), strict=True)]
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n")
+    code = main(
+        [
+            "fit",
+            str(tmp_path / "data.csv"),
+            "--activation",
+            "tanh",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
+    assert code == 0, capsys.readouterr().err
+    run = Run.load(tmp_path / "run")
+    assert run.data == "data.csv"
+    np.testing.assert_allclose(np.sort(run.samples.x[0]), x)
+    assert run.metrics["r2"][0] > 0.95
+
+
+def test_list_shows_the_registries(capsys):
+    assert main(["list", "activations"]) == 0
+    listed = capsys.readouterr().out
+    assert "sigmoid" in listed and "cos" in listed
+    assert main(["list", "targets"]) == 0
+    assert "sin" in capsys.readouterr().out
+
+
+def test_no_arguments_prints_help(capsys):
+    assert main([]) == 0
+    assert "Usage" in capsys.readouterr().out
