@@ -3,13 +3,31 @@
 The activation is the prior: it decides what shape each hidden node adds to
 the curve. Each entry knows its formula (for `nnfit list activations`), whether
 it is periodic (periodic units get frequency-aware inits and Fourier readings),
-and whether its units can die (an exactly flat region, as ReLU's).
+whether its units can die (an exactly flat region, as ReLU's), and any
+per-node parameters of its own (snake's a), with their start and range.
+
+Two entries answer questions the article leaves open:
+
+- snake, z + sin^2(a z) / a (Liu Ziyin et al., 2020), is computed as
+  z + z g(a z) with g(t) = sin^2(t) / t, taken from its Taylor series t - t^3/3
+  where |t| < 1e-3: the same function written so that a = 0 is no special
+  case. It is the identity there, and its value and gradients are finite for
+  every a of either sign, however small. a is trained per node and kept in
+  [0, 100] (standardised units) after every step.
+- saw, a periodic ramp 2 ((z / (2 pi) + 1/2) mod 1) - 1, rising from -1 to 1
+  over each period 2 pi. Autodiff differentiates mod as the identity (slope
+  1) and never sees the jumps, which have zero width: saw'(z) = 1/pi
+  everywhere. So the frequency w gets the gradient of the ramps' slope,
+  x v / pi times the residual, but nothing tells it where the jumps should
+  go. That gradient is enough to move w toward the target's frequency when
+  it starts near it, which is how autodiff answers the article's question of
+  how to learn a periodic ReLU's frequency.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import jax
@@ -34,6 +52,8 @@ class Activation:
             the samples' strongest frequencies.
         can_die: True when f has a flat region where its gradient is exactly
             zero, so a unit can stop learning for good.
+        extra: per-node parameters of f itself, name -> starting value.
+        bounds: the range each extra parameter is kept in, name -> (low, high).
     """
 
     name: str
@@ -42,25 +62,110 @@ class Activation:
     periodic: bool = False
     init: str = "range"
     can_die: bool = False
+    extra: Mapping[str, float] = field(default_factory=dict)
+    bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
 
-    def __call__(self, z: jax.Array) -> jax.Array:
-        return self.fn(z)
+    def __call__(self, z: jax.Array, **extra: jax.Array) -> jax.Array:
+        return self.fn(z, **extra)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.fn))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Activation):
+            return NotImplemented
+        return (self.name, self.fn) == (other.name, other.fn)
 
 
 def _relu(z: jax.Array) -> jax.Array:
     return jnp.maximum(z, 0.0)
 
 
+def _leaky_relu(z: jax.Array) -> jax.Array:
+    return jnp.where(z > 0, z, 0.01 * z)
+
+
+def _gaussian(z: jax.Array) -> jax.Array:
+    return jnp.exp(-(z**2))
+
+
+def _snake(z: jax.Array, a: jax.Array) -> jax.Array:
+    # sin^2(a z) / a = z g(a z) with g(t) = sin^2(t) / t, and g(t) ~ t - t^3 / 3
+    # near 0. The branch not taken gets a safe argument, so that neither the
+    # value nor any gradient meets 0 / 0, whatever a is.
+    t = a * z
+    small = jnp.abs(t) < 1e-3
+    t_safe = jnp.where(small, 1.0, t)
+    g = jnp.where(small, t - t**3 / 3, jnp.sin(t_safe) ** 2 / t_safe)
+    return z + z * g
+
+
+def _saw(z: jax.Array) -> jax.Array:
+    # A ramp from -1 to 1 over each period 2 pi; jumps where z = pi (mod 2 pi).
+    return 2.0 * jnp.mod(z / (2 * jnp.pi) + 0.5, 1.0) - 1.0
+
+
+SNAKE_A_RANGE = (0.0, 100.0)
+
 _BUILT_IN = (
     Activation("sigmoid", jax.nn.sigmoid, "1 / (1 + exp(-z))"),
     Activation("tanh", jnp.tanh, "tanh(z)"),
     Activation("relu", _relu, "max(z, 0)", can_die=True),
+    Activation("leaky_relu", _leaky_relu, "max(z, 0.01 z)"),
+    Activation("softplus", jax.nn.softplus, "log(1 + exp(z))"),
+    Activation("gelu", jax.nn.gelu, "z Phi(z) (tanh approximation)"),
+    Activation("gaussian", _gaussian, "exp(-z^2)"),
+    Activation("sin", jnp.sin, "sin(z)", periodic=True, init="spectrum"),
     Activation("cos", jnp.cos, "cos(z)", periodic=True, init="spectrum"),
+    Activation(
+        "snake",
+        _snake,
+        "z + sin^2(a z) / a, a per node",
+        periodic=True,
+        extra={"a": 1.0},
+        bounds={"a": SNAKE_A_RANGE},
+    ),
+    Activation(
+        "saw", _saw, "2 ((z / 2pi + 1/2) mod 1) - 1", periodic=True, init="spectrum"
+    ),
 )
 
-ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(
-    {activation.name: activation for activation in _BUILT_IN}
-)
+_REGISTRY: dict[str, Activation] = {a.name: a for a in _BUILT_IN}
+ACTIVATIONS: Mapping[str, Activation] = MappingProxyType(_REGISTRY)
+
+
+def register_activation(
+    name: str,
+    fn: ActivationFn,
+    *,
+    formula: str = "user function",
+    periodic: bool = False,
+    can_die: bool = False,
+) -> Activation:
+    """Add a user-supplied activation f(z), written with jax.numpy.
+
+    Args:
+        name: the registry key; must not shadow a built-in.
+        fn: elementwise f(z) on JAX arrays, differentiable by jax.grad.
+        formula: f(z) in words, for listings.
+        periodic: True for waves: starts nodes at the data's frequencies.
+        can_die: True if f has flat regions with zero slope.
+
+    Returns:
+        The registered Activation; pass its name as `activation=`.
+
+    Example:
+        >>> register_activation("square", lambda z: z**2).name
+        'square'
+    """
+    if name in {a.name for a in _BUILT_IN}:
+        raise SpecError(f"activation {name!r} is built in; pick another name.")
+    if not callable(fn):
+        raise SpecError(f"activation {name!r} needs a callable f(z), got {fn!r}.")
+    init = "spectrum" if periodic else "range"
+    activation = Activation(name, fn, formula, periodic, init, can_die)
+    _REGISTRY[name] = activation
+    return activation
 
 
 def get_activation(name: str) -> Activation:

@@ -9,7 +9,8 @@ Metrics are per net (arrays of shape (B,)):
 - extrap_mse: the same outside the training range, over the extrapolation
   grid;
 - dead_units: units whose activation has zero slope on every training sample
-  (|f'(w x + b)| < 1e-7): no gradient reaches them, so they never move again.
+  (|f'(w x + b)| < 1e-7): no gradient reaches them, so they never move again;
+- heldout_mse: mean squared error on held-out data points (NaN without).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from nnfit.network import forward, hidden_outputs
 from nnfit.samples import Samples
 
 DEAD_SLOPE = 1e-7
-METRICS = ("train_mse", "r2", "interp_mse", "extrap_mse", "dead_units")
+METRICS = ("train_mse", "r2", "interp_mse", "extrap_mse", "dead_units", "heldout_mse")
 
 
 def predict(
@@ -74,7 +75,11 @@ def metrics(
         "interp_mse": np.full(samples.nets, np.nan),
         "extrap_mse": np.full(samples.nets, np.nan),
         "dead_units": dead_units(params, samples, activation),
+        "heldout_mse": np.full(samples.nets, np.nan),
     }
+    if samples.test_x is not None:
+        held = predict(params, samples, samples.test_x, activation)
+        result["heldout_mse"] = np.mean((held - samples.test_y) ** 2, axis=1)
     if samples.truth is not None:
         curve = predict(params, samples, samples.grid, activation)
         error = (curve - samples.truth) ** 2
@@ -100,8 +105,12 @@ def unit_slopes(
     jparams = _as_jax(params)
     z = jparams["w"][:, :, None] * jnp.asarray(u, _dtype(params))[:, None, :]
     z = z + jparams["b"][:, :, None]
-    slope = jax.vmap(jax.grad(lambda value: activation(value)))
-    return np.asarray(slope(z.ravel())).reshape(z.shape)
+    extra = {name: jparams[name][:, :, None] for name in activation.extra}
+    # f is elementwise, so a forward-mode derivative along ones is f'(z).
+    _, slope = jax.jvp(
+        lambda value: activation(value, **extra), (z,), (jnp.ones_like(z),)
+    )
+    return np.asarray(slope)
 
 
 @dataclass(frozen=True)

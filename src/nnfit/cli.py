@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -113,6 +114,14 @@ def fit_command(
     y_column: Annotated[
         str | None, typer.Option("--y", help="CSV column for y (name or index).")
     ] = None,
+    train_until: Annotated[
+        str | None,
+        typer.Option(help="Data: train on x below this, judge on the rest."),
+    ] = None,
+    train_fraction: Annotated[
+        float | None,
+        typer.Option(help="Data: train on this first fraction of x, judge the rest."),
+    ] = None,
     views: Annotated[
         str, typer.Option(help=f"Comma-separated views: {', '.join(VIEWS)}.")
     ] = DEFAULT_VIEWS,
@@ -124,7 +133,7 @@ def fit_command(
     from nnfit.spec import FitSpec
 
     chosen = _parse_views(views)
-    data = _read_data(target, x_column, y_column)
+    data = _read_data(target, x_column, y_column, train_until, train_fraction)
     spec = FitSpec(
         target="data" if data else target,
         activation=activation,
@@ -132,7 +141,7 @@ def fit_command(
         steps=steps,
         lr=lr,
         optimizer=optimizer,
-        samples=len(data[0]) if data else samples,
+        samples=len(data.train) if data else samples,
         noise=0.0 if data else noise,
         x_range=_parse_range(x_range),
         seed=seed,
@@ -154,11 +163,12 @@ def fit_command(
 @app.command(name="list")
 def list_command(
     what: Annotated[
-        str, typer.Argument(help="activations or targets.")
+        str, typer.Argument(help="activations, targets or datasets.")
     ] = "activations",
 ) -> None:
-    """List the activations or the built-in targets."""
+    """List the activations, the built-in targets or the shipped datasets."""
     from nnfit.activations import ACTIVATIONS
+    from nnfit.datasets import SERIES
     from nnfit.targets import TARGETS
 
     if what == "activations":
@@ -170,8 +180,18 @@ def list_command(
         for t in TARGETS.values():
             low, high = t.x_range
             table.add_row(t.name, f"[{low:.4g}, {high:.4g}]", t.description)
+    elif what == "datasets":
+        table = Table("name", "x", "y", "train until", "description")
+        for series in SERIES.values():
+            table.add_row(
+                series.name,
+                series.x_unit,
+                series.y_unit,
+                f"{series.train_until:g}",
+                series.description,
+            )
     else:
-        raise NnfitError(f"cannot list {what!r}; use activations or targets.")
+        raise NnfitError(f"cannot list {what!r}; use activations, targets or datasets.")
     out.print(table)
 
 
@@ -198,25 +218,47 @@ def _train(spec, data):
         task = bars.add_task("training", total=spec.steps)
         progress = _step_bar(bars, task) if spec.steps >= 5000 else None
         if data:
-            x, y, label = data
-            run = fit(spec, x=x, y=y, data=label, progress=progress)
+            test = None if data.heldout is None else (data.heldout.x, data.heldout.y)
+            x, y = data.train.x, data.train.y
+            run = fit(spec, x=x, y=y, test=test, data=data.label, progress=progress)
         else:
             run = fit(spec, progress=progress)
         bars.update(task, completed=spec.steps)
     return run
 
 
-def _read_data(target: str, x_column: str | None, y_column: str | None):
+@dataclass(frozen=True)
+class _Data:
+    train: Any
+    heldout: Any
+    label: str
+
+
+def _read_data(target, x_column, y_column, train_until, train_fraction):
+    """A CSV file or a shipped series as training (and held-out) tables."""
+    from nnfit.datasets import SERIES, load_series, read_csv, split
+
     looks_like_file = target.lower().endswith((".csv", ".tsv", ".txt"))
-    if not (looks_like_file or os.path.sep in target or Path(target).is_file()):
-        if x_column or y_column:
-            raise NnfitError("--x and --y choose CSV columns; give a CSV file too.")
+    is_file = looks_like_file or os.path.sep in target or Path(target).is_file()
+    if target in SERIES:
+        table = load_series(target)
+        if train_until is None and train_fraction is None:
+            train_until = SERIES[target].train_until
+    elif is_file:
+        table = read_csv(target, x=x_column, y=y_column)
+    else:
+        if x_column or y_column or train_until or train_fraction:
+            raise NnfitError(
+                "--x, --y, --train-until and --train-fraction apply to data; "
+                "give a CSV file or a dataset name (nnfit list datasets)."
+            )
         return None
 
-    from nnfit.datasets import read_csv
-
-    table = read_csv(target, x=x_column, y=y_column)
-    return table.x, table.y, Path(target).name
+    label = target if target in SERIES else Path(target).name
+    if train_until is None and train_fraction is None:
+        return _Data(table, None, label)
+    train, heldout = split(table, train_until=train_until, fraction=train_fraction)
+    return _Data(train, heldout, label)
 
 
 def _write_views(run, chosen: list[str], out_dir: Path) -> None:
@@ -263,24 +305,23 @@ def _print_summary(run, out_dir: Path) -> None:
             f"{spec.hidden} {spec.activation} nodes, {spec.steps} steps on {run.data}"
         )
     table = Table(title=title)
-    for column in (
-        "seed",
-        "train MSE",
-        "R²",
-        "error inside",
-        "error outside",
-        "dead units",
-    ):
+    columns = ["seed", "train MSE", "R²", "error inside", "error outside", "dead units"]
+    held = run.samples.test_x is not None
+    if held:
+        columns[3:5] = ["held-out MSE"]
+    for column in columns:
         table.add_column(column, justify="right")
 
     metrics = run.metrics
     for net in range(min(run.nets, 20)):
+        errors = [metrics["interp_mse"][net], metrics["extrap_mse"][net]]
+        if held:
+            errors = [metrics["heldout_mse"][net]]
         table.add_row(
             str(spec.seed + net),
             _number(metrics["train_mse"][net]),
             _number(metrics["r2"][net], "{:.3g}"),
-            _number(metrics["interp_mse"][net]),
-            _number(metrics["extrap_mse"][net]),
+            *(_number(value) for value in errors),
             f"{int(metrics['dead_units'][net])} of {spec.hidden}",
         )
     out.print(table)

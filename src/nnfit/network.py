@@ -4,11 +4,13 @@
 
 Parameters live in standardised units (u for x, s for y); `to_user_units`
 rewrites them so the same formula holds in the person's own x and y.
-Shapes: w, b, v: (B, H); c: (B,); inputs u: (B, N).
+Shapes: w, b, v: (B, H); c: (B,); inputs u: (B, N). An activation with
+per-node parameters of its own (snake's a) adds them as (B, H) arrays.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jax.numpy as jnp
@@ -33,7 +35,8 @@ def hidden_outputs(
 ) -> jnp.ndarray:
     """Each node's output h_i(u), shape (B, H, N)."""
     z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
-    return activation(z)
+    extra = {name: params[name][:, :, None] for name in activation.extra}
+    return activation(z, **extra)
 
 
 def contributions(
@@ -47,7 +50,13 @@ def contributions(
 
 
 def init_params(
-    scheme: str, hidden: int, samples: Samples, seeds: np.ndarray
+    scheme: str,
+    hidden: int,
+    samples: Samples,
+    seeds: np.ndarray,
+    activation: Activation | None = None,
+    start: Mapping[str, float] | None = None,
+    w0: float = 30.0,
 ) -> dict[str, np.ndarray]:
     """Initial parameters in standardised units, float64, one net per seed.
 
@@ -55,13 +64,19 @@ def init_params(
         scheme: "range" puts each node's transition (step, kink) at a random
             training x; "normal" draws w, b from N(0, 1); "spectrum" starts
             periodic nodes at the samples' strongest frequencies; "uniform"
-            draws w, b from U(-1, 1) in the user's units (the plain init).
+            draws w, b from U(-1, 1) in the user's units (the plain init);
+            "siren" draws w from U(-w0, w0) and b from U(-pi, pi) (Sitzmann
+            et al., 2020: first-layer weights scaled by w0).
         hidden: nodes per net, H.
         samples: the training samples, whose x the init looks at.
         seeds: one seed per net, shape (B,).
+        activation: adds its own per-node parameters (snake's a).
+        start: starting values for those, name -> value, clipped into the
+            activation's bounds; None takes its defaults.
+        w0: the SIREN scale.
 
     Returns:
-        w, b, v of shape (B, H) and c of shape (B,).
+        w, b, v of shape (B, H), c of shape (B,), and any extra (B, H).
     """
     maker = _SCHEMES.get(scheme)
     if maker is None:
@@ -79,8 +94,23 @@ def init_params(
             x_mean=samples.scaling.x_mean[index],
             x_std=samples.scaling.x_std[index],
         )
-        nets.append(maker(rng, hidden, data))
-    return {key: np.stack([net[key] for net in nets]) for key in ("w", "b", "v", "c")}
+        nets.append(maker(rng, hidden, data, w0))
+    params = {key: np.stack([net[key] for net in nets]) for key in "wbvc"}
+    if activation is not None:
+        params.update(_extra_params(activation, start or {}, params["w"].shape))
+        if "a" in activation.extra and scheme == "spectrum":
+            # snake's wave sin^2(a z) / a has frequency 2 a w: start at the peak.
+            params["w"] = params["w"] / 2
+    return params
+
+
+def _extra_params(activation: Activation, start, shape) -> dict[str, np.ndarray]:
+    extra = {}
+    for name, default in activation.extra.items():
+        low, high = activation.bounds.get(name, (-np.inf, np.inf))
+        value = float(np.clip(start.get(name, default), low, high))
+        extra[name] = np.full(shape, value)
+    return extra
 
 
 @dataclass(frozen=True)
@@ -92,18 +122,18 @@ class _NetData:
     x_std: float
 
 
-def _range_init(rng, hidden, data):
+def _range_init(rng, hidden, data, w0):
     # Transition points t_i inside the data; slopes of either sign.
     t = rng.uniform(data.u.min(), data.u.max(), hidden)
     w = rng.choice([-1.0, 1.0], hidden) * rng.uniform(1.0, 3.0, hidden)
     return _with_output(rng, hidden, w, -w * t)
 
 
-def _normal_init(rng, hidden, data):
+def _normal_init(rng, hidden, data, w0):
     return _with_output(rng, hidden, rng.normal(size=hidden), rng.normal(size=hidden))
 
 
-def _uniform_user_init(rng, hidden, data):
+def _uniform_user_init(rng, hidden, data, w0):
     # U(-1, 1) in the user's x: the plain init of a net fed raw inputs.
     w_user = rng.uniform(-1.0, 1.0, hidden)
     b_user = rng.uniform(-1.0, 1.0, hidden)
@@ -111,11 +141,16 @@ def _uniform_user_init(rng, hidden, data):
     return _with_output(rng, hidden, w, b_user + w_user * data.x_mean)
 
 
-def _spectrum_init(rng, hidden, data):
+def _spectrum_init(rng, hidden, data, w0):
     # Frequencies in units of u; phase uniform over a period.
     w = start_frequencies(rng, data.u, data.s, hidden)
     b = rng.uniform(-np.pi, np.pi, hidden)
     return _with_output(rng, hidden, w, b)
+
+
+def _siren_init(rng, hidden, data, w0):
+    w = rng.uniform(-w0, w0, hidden)
+    return _with_output(rng, hidden, w, rng.uniform(-np.pi, np.pi, hidden))
 
 
 def _with_output(rng, hidden, w, b):
@@ -161,6 +196,7 @@ _SCHEMES = {
     "normal": _normal_init,
     "uniform": _uniform_user_init,
     "spectrum": _spectrum_init,
+    "siren": _siren_init,
 }
 
 
@@ -183,9 +219,12 @@ def to_user_units(
     scale = samples.scaling
     x_mean, x_std = scale.x_mean[:, None], scale.x_std[:, None]
     w = np.asarray(params["w"], np.float64)
-    return {
-        "w": w / x_std,
-        "b": np.asarray(params["b"], np.float64) - w * x_mean / x_std,
-        "v": np.asarray(params["v"], np.float64) * scale.y_std[:, None],
-        "c": np.asarray(params["c"], np.float64) * scale.y_std + scale.y_mean,
-    }
+    user = {key: np.asarray(value, np.float64) for key, value in params.items()}
+    # Parameters of f itself (snake's a) act on z = w x + b: they stay as they are.
+    user.update(
+        w=w / x_std,
+        b=user["b"] - w * x_mean / x_std,
+        v=user["v"] * scale.y_std[:, None],
+        c=user["c"] * scale.y_std + scale.y_mean,
+    )
+    return user

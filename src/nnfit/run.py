@@ -111,6 +111,7 @@ def fit(
     *,
     x: np.ndarray | None = None,
     y: np.ndarray | None = None,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
     data: str | None = None,
     progress: Progress | None = None,
     **changes: Any,
@@ -121,6 +122,7 @@ def fit(
         spec: the fit; None takes FitSpec() (the article's sigmoid run).
         x, y: optional user data, 1-D arrays of equal length; they replace
             the target's samples for every net.
+        test: optional held-out (x, y) of user data, judged as heldout_mse.
         data: a label for the data (a file name), saved with the run.
         progress: called with (steps done, steps in all) during training.
         **changes: spec fields to change, e.g. activation="cos", hidden=3.
@@ -134,10 +136,14 @@ def fit(
         True
     """
     spec = (spec or FitSpec()).replace(**changes) if changes else spec or FitSpec()
-    samples = make_samples(spec, x, y)
+    samples = make_samples(spec, x, y, test)
     seeds = spec.seed + np.arange(spec.seeds)
     activation = get_activation(spec.activation)
-    params = init_params(spec.init or activation.init, spec.hidden, samples, seeds)
+    start = {} if spec.snake_a is None else {"a": spec.snake_a}
+    scheme = spec.init or activation.init
+    params = init_params(
+        scheme, spec.hidden, samples, seeds, activation, start, w0=spec.w0
+    )
 
     scale = samples.scaling
     grid = scale.x_to_unit(samples.grid) if spec.record_curves else None
@@ -152,6 +158,7 @@ def fit(
         steps=spec.steps,
         record_every=spec.record_every,
         dtype=spec.dtype,
+        frozen=() if spec.train_snake_a else ("a",),
         progress=progress,
     )
     run = Run(spec, samples, outcome.history, outcome.params, outcome.diverged_at)
@@ -160,7 +167,12 @@ def fit(
     return run
 
 
-def make_samples(spec: FitSpec, x: np.ndarray | None, y: np.ndarray | None) -> Samples:
+def make_samples(
+    spec: FitSpec,
+    x: np.ndarray | None,
+    y: np.ndarray | None,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Samples:
     """The spec's samples: drawn from its target, or the user's x and y."""
     if (x is None) != (y is None):
         raise DataError("give both x and y, or neither to sample the target.")
@@ -171,6 +183,7 @@ def make_samples(spec: FitSpec, x: np.ndarray | None, y: np.ndarray | None) -> S
             nets=spec.seeds,
             extrapolation=spec.extrapolation,
             x_range=spec.x_range,
+            test=test,
         )
 
     target = get_target(spec.target)
@@ -225,16 +238,18 @@ def load_run(folder: str | Path) -> Run:
             *(arrays[f"scaling.{k}"] for k in ("x_mean", "x_std", "y_mean", "y_std"))
         ),
         meta["noise"],
+        arrays.get("samples.test_x"),
+        arrays.get("samples.test_y"),
     )
     history = History(
         arrays["history.loss"],
         arrays["history.steps"],
-        {k: arrays[f"history.params.{k}"] for k in "wbvc"},
+        _prefixed(arrays, "history.params."),
         arrays.get("history.curves"),
     )
-    params = {k: arrays[f"params.{k}"] for k in "wbvc"}
+    params = _prefixed(arrays, "params.")
     spec = FitSpec.from_dict(meta["spec"])
-    metrics = {k[8:]: v for k, v in arrays.items() if k.startswith("metrics.")}
+    metrics = _prefixed(arrays, "metrics.")
     return Run(
         spec, samples, history, params, arrays["diverged_at"], metrics, meta["data"]
     )
@@ -272,11 +287,17 @@ def _arrays(run: Run) -> dict[str, np.ndarray]:
     }
     if s.truth is not None:
         arrays["samples.truth"] = s.truth
+    if s.test_x is not None:
+        arrays["samples.test_x"], arrays["samples.test_y"] = s.test_x, s.test_y
     if h.curves is not None:
         arrays["history.curves"] = h.curves
-    for key in "wbvc":
+    for key in run.params:
         arrays[f"history.params.{key}"] = h.params[key]
         arrays[f"params.{key}"] = run.params[key]
     for name, values in run.metrics.items():
         arrays[f"metrics.{name}"] = values
     return arrays
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}

@@ -58,6 +58,8 @@ class Samples:
         truth: the true curve on the grid, shape (G,), or None for data.
         scaling: the per-net standardisation.
         noise: the noise standard deviation added to the samples (0 for data).
+        test_x, test_y: held-out points (M,) that the nets never see, used
+            to judge extrapolation on real data; None when there are none.
     """
 
     x: np.ndarray
@@ -68,6 +70,8 @@ class Samples:
     truth: np.ndarray | None
     scaling: Scaling
     noise: float
+    test_x: np.ndarray | None = None
+    test_y: np.ndarray | None = None
 
     @property
     def nets(self) -> int:
@@ -124,6 +128,7 @@ def samples_from_data(
     nets: int = 1,
     extrapolation: float = 3.0,
     x_range: tuple[float, float] | None = None,
+    test: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Samples:
     """Use a person's own measurements as the training set of every net.
 
@@ -132,6 +137,8 @@ def samples_from_data(
         nets: how many nets (seeds) share these samples.
         extrapolation: width of the grid in training ranges.
         x_range: training range; None takes the data's min and max.
+        test: held-out (x, y), 1-D arrays, judged but never trained on; the
+            grid is widened to cover them.
 
     Returns:
         Samples with x, y tiled to shape (nets, N) and no true curve.
@@ -145,9 +152,22 @@ def samples_from_data(
         )
 
     x_b, y_b = np.tile(x, (nets, 1)), np.tile(y, (nets, 1))
-    grid, inside = make_grid((low, high), extrapolation)
+    test_x, test_y = (None, None) if test is None else _check_test(*test)
+    grid, inside = make_grid((low, high), extrapolation, test_x)
     scaling = fit_scaling(x_b, y_b)
-    return Samples(x_b, y_b, (low, high), grid, inside, None, scaling, 0.0)
+    return Samples(
+        x_b, y_b, (low, high), grid, inside, None, scaling, 0.0, test_x, test_y
+    )
+
+
+def _check_test(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 1 or x.shape != y.shape or x.size == 0:
+        raise ShapeError(
+            f"held-out x has shape {x.shape} and y has shape {y.shape}; give "
+            "both as non-empty 1-D arrays of the same length."
+        )
+    return x.astype(np.float64), y.astype(np.float64)
 
 
 def check_pair(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,14 +200,22 @@ def check_pair(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def make_grid(
-    x_range: tuple[float, float], extrapolation: float
+    x_range: tuple[float, float],
+    extrapolation: float,
+    also: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A sorted grid over the extrapolation range and its inside-range mask."""
+    """A sorted grid over the extrapolation range and its inside-range mask.
+
+    The grid keeps GRID_INSIDE points across the training range and the same
+    density outside; `also` widens it to cover those x values too.
+    """
     low, high = x_range
     centre, half = (low + high) / 2, (high - low) / 2
-    wide_half = half * extrapolation
-    count = int(np.ceil(GRID_INSIDE * extrapolation)) + 1
-    grid = np.linspace(centre - wide_half, centre + wide_half, count)
+    start, stop = centre - half * extrapolation, centre + half * extrapolation
+    if also is not None:
+        start, stop = min(start, float(also.min())), max(stop, float(also.max()))
+    count = int(np.ceil(GRID_INSIDE * (stop - start) / (high - low))) + 1
+    grid = np.linspace(start, stop, count)
     # The training range's own ends are always on the grid.
     grid = np.unique(np.concatenate([grid, [low, high]]))
     inside = (grid >= low) & (grid <= high)

@@ -15,7 +15,7 @@ from nnfit.errors import SpecError
 OPTIMIZERS = ("adam", "sgd")
 SPACINGS = ("random", "even")
 DTYPES = ("float32", "float64")
-INITS = ("range", "normal", "spectrum", "uniform")
+INITS = ("range", "normal", "spectrum", "uniform", "siren")
 
 MAX_HIDDEN = 4096
 MAX_SAMPLES = 1_000_000
@@ -45,6 +45,9 @@ class FitSpec:
         record_every: record the curve and parameters every k steps.
         record_curves: record each net's curve (off for large sweeps).
         dtype: "float32" (fast) or "float64" (for reference checks).
+        snake_a: snake's starting a per node (None: 1); kept in [0, 100].
+        train_snake_a: train snake's a (True) or hold it fixed.
+        w0: the scale of the "siren" init, w ~ U(-w0, w0).
     """
 
     target: str = "sin"
@@ -64,6 +67,9 @@ class FitSpec:
     record_every: int = 1
     record_curves: bool = True
     dtype: str = "float32"
+    snake_a: float | None = None
+    train_snake_a: bool = True
+    w0: float = 30.0
 
     def __post_init__(self) -> None:
         if self.x_range is not None:
@@ -113,6 +119,9 @@ def _check(spec: FitSpec) -> None:
     _check_choice(spec.optimizer, "optimizer", OPTIMIZERS)
     _check_choice(spec.spacing, "spacing", SPACINGS)
     _check_choice(spec.dtype, "dtype", DTYPES)
+    _check_float(spec.w0, "w0", low=0.0, low_open=True, high=1e4)
+    if spec.snake_a is not None:
+        _check_float(spec.snake_a, "snake_a", low=-1e6, high=1e6)
     if spec.init is not None:
         _check_choice(spec.init, "init", INITS)
     if spec.x_range is not None:

@@ -122,12 +122,14 @@ class Trainer:
         activation: Activation,
         optimizer: str = "adam",
         dtype: str = "float32",
+        frozen: tuple[str, ...] = (),
     ) -> None:
         use_dtype(dtype)
         kind = jnp.float64 if dtype == "float64" else jnp.float32
         self.u, self.s = jnp.asarray(u, kind), jnp.asarray(s, kind)
         self.grid = None if grid is None else jnp.asarray(grid, kind)
         self.activation, self.optimizer = activation, optimizer
+        self.frozen = tuple(frozen)
         check_shapes(self.u.shape, self.s.shape)
 
         start = {key: jnp.asarray(value, kind) for key, value in params.items()}
@@ -168,7 +170,11 @@ class Trainer:
         made after each block of `record_every` steps.
         """
         program = _program(
-            self.activation, self.optimizer, steps // record_every, record_every
+            self.activation,
+            self.optimizer,
+            steps // record_every,
+            record_every,
+            self.frozen,
         )
         lr = jnp.asarray(lr, self.u.dtype)
         self.state, (loss, params, curves) = program(
@@ -202,6 +208,7 @@ def train(
     steps: int = 1000,
     record_every: int = 1,
     dtype: str = "float32",
+    frozen: tuple[str, ...] = (),
     progress: Progress | None = None,
 ) -> Outcome:
     """Train B nets for `steps` full-batch steps and record their history.
@@ -216,12 +223,13 @@ def train(
         steps: number of steps; a multiple of record_every.
         record_every: record parameters and curves every k steps.
         dtype: "float32" or "float64".
+        frozen: names of parameters held fixed (e.g. ("a",) for snake).
         progress: called with (steps done, steps in all) between chunks.
 
     Returns:
         The final parameters, the history and where each net diverged.
     """
-    trainer = Trainer(params, u, s, grid, activation, optimizer, dtype)
+    trainer = Trainer(params, u, s, grid, activation, optimizer, dtype, frozen)
     first_params, first_curves = trainer.record()
     records = steps // record_every
     parts = _chunks(records, 20 if progress else 1)
@@ -263,7 +271,11 @@ def _use_compile_cache() -> None:
 
 @functools.cache
 def _program(
-    activation: Activation, optimizer: str, records: int, record_every: int
+    activation: Activation,
+    optimizer: str,
+    records: int,
+    record_every: int,
+    frozen: tuple[str, ...],
 ) -> Callable:
     """The compiled chunk: `records` blocks of `record_every` steps each."""
 
@@ -279,10 +291,12 @@ def _program(
         diverged = jnp.where(alive & ~finite, step, diverged)
         alive = alive & finite
 
+        grads = {k: jnp.zeros_like(g) if k in frozen else g for k, g in grads.items()}
         updates, opt_state = make_optimizer(optimizer, lr).update(
             grads, opt_state, params
         )
-        params = _keep_alive(alive, optax.apply_updates(params, updates), params)
+        stepped = _bounded(optax.apply_updates(params, updates), activation)
+        params = _keep_alive(alive, stepped, params)
         return (params, opt_state, good, alive, diverged, step + 1), loss
 
     def one_block(lr, u, s, grid, carry, _):
@@ -296,6 +310,14 @@ def _program(
         return jax.lax.scan(block, state, length=records)
 
     return jax.jit(run)
+
+
+def _bounded(params: Params, activation: Activation) -> Params:
+    """Project the activation's own parameters back into their ranges."""
+    kept = dict(params)
+    for name, (low, high) in activation.bounds.items():
+        kept[name] = jnp.clip(params[name], low, high)
+    return kept
 
 
 def _curves(params: Params, grid: jax.Array | None, activation: Activation):
