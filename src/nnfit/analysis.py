@@ -216,3 +216,147 @@ def frequency_found(
     nets = np.asarray(user_params["w"]).shape[0]
     found = [waves(user_params, net, activation)[0].frequency for net in range(nets)]
     return np.abs(np.asarray(found) / frequency - 1) <= tolerance
+
+
+def kinks(user_params: dict[str, np.ndarray], net: int) -> np.ndarray:
+    """Where each ReLU node bends, x = -b_i / w_i in the user's units, sorted.
+
+    A node with w_i = 0 never bends and is left out.
+    """
+    w = np.asarray(user_params["w"][net], np.float64)
+    b = np.asarray(user_params["b"][net], np.float64)
+    moving = w != 0
+    return np.sort(-b[moving] / w[moving])
+
+
+def negligible_units(
+    shares: np.ndarray, samples: Samples, fraction: float = 0.01
+) -> np.ndarray:
+    """Per net and node, whether its contribution barely moves the output.
+
+    A node is negligible when the spread (standard deviation) of its share
+    v_i h_i(x) over the training range is below `fraction` of the spread of
+    the training y: removing it would change the curve by less than that.
+
+    Args:
+        shares: node contributions on samples.grid, shape (B, H, G).
+        samples: the samples, for the training range and y.
+        fraction: the threshold, relative to std(y).
+
+    Returns:
+        Booleans, shape (B, H).
+    """
+    spread = shares[:, :, samples.inside].std(axis=2)
+    return spread < fraction * samples.y.std(axis=1)[:, None]
+
+
+def sample_spectrum(samples: Samples, net: int = 0, count: int = 512):
+    """The samples' own spectrum: amplitude against angular frequency.
+
+    A least-squares-free periodogram for unevenly spaced x: the amplitude
+    2 |sum_j (y_j - mean y) exp(-i k x_j)| / N at each k, from one period per
+    range up to the mean sample spacing's Nyquist frequency, in the user's
+    units (radians per x unit). A pure A sin(k x) gives amplitude A at k.
+
+    Returns:
+        (frequencies (count,), amplitudes (count,)).
+    """
+    x, y = samples.x[net], samples.y[net]
+    span = x.max() - x.min()
+    frequencies = np.linspace(np.pi / span, np.pi * len(x) / span, count)
+    phases = np.exp(-1j * frequencies[:, None] * x[None, :])
+    amplitudes = 2 * np.abs(phases @ (y - y.mean())) / len(x)
+    return frequencies, amplitudes
+
+
+def diagnose_flat_fit(run_like, net: int = 0) -> list[str]:
+    """Likely causes of a flat fit (R^2 near 0) that nnfit can check.
+
+    Args:
+        run_like: a Run (spec, samples, params, metrics, activation).
+        net: which net.
+
+    Returns:
+        Sentences, one per likely cause found; empty when R^2 >= 0.1.
+    """
+    if not run_like.metrics["r2"][net] < 0.1:
+        return []
+    spec, samples = run_like.spec, run_like.samples
+    causes = []
+    dead = int(run_like.metrics["dead_units"][net])
+    if dead:
+        causes.append(f"{dead} of {spec.hidden} units are dead (never active).")
+
+    slopes = np.abs(unit_slopes(run_like.params, samples, run_like.activation))
+    saturated = int(np.sum(np.all(slopes[net] < 1e-3, axis=1))) - dead
+    if saturated > 0:
+        causes.append(f"{saturated} units are saturated (slope below 1e-3).")
+
+    wiggles = count_wiggles(samples, net)
+    if not run_like.activation.periodic and wiggles > 2 * spec.hidden:
+        causes.append(
+            f"the data turn {wiggles} times, more than {spec.hidden} nodes can follow."
+        )
+    if run_like.activation.periodic:
+        causes.extend(_frequency_gap(run_like, net))
+    if not causes:
+        causes.append("no unit problem found: try more steps or a larger lr.")
+    return causes
+
+
+def count_wiggles(samples: Samples, net: int = 0) -> int:
+    """How many times the curve turns (local extrema) in the training range.
+
+    Uses the true curve where known, else the samples sorted by x and
+    smoothed over five neighbours, so noise does not count as turns.
+    """
+    if samples.truth is not None:
+        y = samples.truth[samples.inside]
+    else:
+        order = np.argsort(samples.x[net])
+        y = np.convolve(samples.y[net][order], np.ones(5) / 5, mode="valid")
+    steps = np.sign(np.diff(y))
+    steps = steps[steps != 0]
+    return int(np.sum(steps[1:] != steps[:-1]))
+
+
+def _frequency_gap(run_like, net: int) -> list[str]:
+    frequencies, amplitudes = sample_spectrum(run_like.samples, net)
+    peak = frequencies[np.argmax(amplitudes)]
+    learned = np.abs(run_like.user_params["w"][net])
+    if np.min(np.abs(learned / peak - 1)) > 0.2:
+        return [
+            f"no node's frequency is within 20% of the data's strongest, "
+            f"{peak:.3g} rad per x unit."
+        ]
+    return []
+
+
+def data_notes(samples: Samples, hidden: int, periodic: bool) -> list[str]:
+    """Warnings about the data that a person should read before the results.
+
+    - far more turns in the range than nodes to make them (non-periodic);
+    - x spacing near float32 resolution (the engine standardises x in
+      float64 first, so the fit holds, but raw float32 x would not);
+    - a constant y, which can only fit a flat line.
+    """
+    notes = []
+    wiggles = count_wiggles(samples)
+    if not periodic and wiggles > 2 * hidden:
+        notes.append(
+            f"the curve turns {wiggles} times in the training range but the net "
+            f"has {hidden} nodes; expect a rough fit, or use more nodes."
+        )
+    x = np.unique(samples.x[0])
+    if x.size > 1:
+        spacing = np.min(np.diff(x))
+        # Fewer than 16 float32 steps between neighbours.
+        if spacing < 16 * np.finfo(np.float32).eps * np.max(np.abs(x)):
+            notes.append(
+                f"x values are as close as {spacing:.3g} at magnitude "
+                f"{np.max(np.abs(x)):.3g}, near float32 resolution; nnfit "
+                "standardises x in float64 first, so the fit is unaffected."
+            )
+    if np.all(samples.y == samples.y[:, :1]):
+        notes.append("y is constant: the net can only fit a flat line.")
+    return notes

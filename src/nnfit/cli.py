@@ -220,7 +220,15 @@ def _train(spec, data):
         if data:
             test = None if data.heldout is None else (data.heldout.x, data.heldout.y)
             x, y = data.train.x, data.train.y
-            run = fit(spec, x=x, y=y, test=test, data=data.label, progress=progress)
+            run = fit(
+                spec,
+                x=x,
+                y=y,
+                test=test,
+                data=data.label,
+                x_unit=data.x_unit,
+                progress=progress,
+            )
         else:
             run = fit(spec, progress=progress)
         bars.update(task, completed=spec.steps)
@@ -232,6 +240,7 @@ class _Data:
     train: Any
     heldout: Any
     label: str
+    x_unit: str | None
 
 
 def _read_data(target, x_column, y_column, train_until, train_fraction):
@@ -255,10 +264,12 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
         return None
 
     label = target if target in SERIES else Path(target).name
+    x_unit = SERIES[target].x_unit if target in SERIES else None
+    x_unit = "decimal year" if table.dates else x_unit
     if train_until is None and train_fraction is None:
-        return _Data(table, None, label)
+        return _Data(table, None, label, x_unit)
     train, heldout = split(table, train_until=train_until, fraction=train_fraction)
-    return _Data(train, heldout, label)
+    return _Data(train, heldout, label, x_unit)
 
 
 def _write_views(run, chosen: list[str], out_dir: Path) -> None:
@@ -330,17 +341,20 @@ def _print_summary(run, out_dir: Path) -> None:
             f"(first 20 of {run.nets} nets; all are in {out_dir / 'metrics.json'})"
         )
     _print_flat_fits(run)
+    for note in run.notes:
+        out.print(f"Note: {note}")
     out.print(f"Wrote the run and its views to {out_dir}/.")
 
 
 def _print_flat_fits(run) -> None:
+    from nnfit.analysis import diagnose_flat_fit
+
     flat = [net for net in range(run.nets) if run.metrics["r2"][net] < 0.1]
     if flat:
+        causes = " ".join(diagnose_flat_fit(run, flat[0]))
         out.print(
-            f"Flat fit: R² below 0.1 for {len(flat)} net(s), so the net is little "
-            "better than a horizontal line. Likely causes: too few steps or too "
-            "small a learning rate, dead or saturated units, or a frequency far "
-            "from the data's for periodic nodes."
+            f"Flat fit: R² below 0.1 for {len(flat)} net(s), no better than a "
+            f"horizontal line. For seed {run.spec.seed + flat[0]}: {causes}"
         )
 
 

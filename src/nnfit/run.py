@@ -38,6 +38,8 @@ class Run:
         diverged_at: per net, the step of the first non-finite loss, or -1.
         metrics: per-net metrics, arrays of shape (B,), in the user's units.
         data: where user data came from (a file name), or None for a target.
+        notes: warnings about the data, one sentence each.
+        x_unit: what x measures, e.g. "decimal year"; None for plain numbers.
     """
 
     spec: FitSpec
@@ -47,6 +49,8 @@ class Run:
     diverged_at: np.ndarray
     metrics: dict[str, np.ndarray] = field(default_factory=dict)
     data: str | None = None
+    notes: list[str] = field(default_factory=list)
+    x_unit: str | None = None
 
     @property
     def activation(self) -> Activation:
@@ -113,6 +117,7 @@ def fit(
     y: np.ndarray | None = None,
     test: tuple[np.ndarray, np.ndarray] | None = None,
     data: str | None = None,
+    x_unit: str | None = None,
     progress: Progress | None = None,
     **changes: Any,
 ) -> Run:
@@ -124,6 +129,7 @@ def fit(
             the target's samples for every net.
         test: optional held-out (x, y) of user data, judged as heldout_mse.
         data: a label for the data (a file name), saved with the run.
+        x_unit: what the data's x measures; "decimal year" shows dates.
         progress: called with (steps done, steps in all) during training.
         **changes: spec fields to change, e.g. activation="cos", hidden=3.
 
@@ -164,6 +170,8 @@ def fit(
     run = Run(spec, samples, outcome.history, outcome.params, outcome.diverged_at)
     run.metrics = analysis.metrics(run.params, samples, activation)
     run.data = data if x is not None else None
+    run.x_unit = x_unit if x is not None else None
+    run.notes = analysis.data_notes(samples, spec.hidden, activation.periodic)
     return run
 
 
@@ -208,6 +216,8 @@ def save_run(run: Run, folder: str | Path) -> Path:
         "data": run.data,
         "x_range": list(run.samples.x_range),
         "noise": run.samples.noise,
+        "notes": run.notes,
+        "x_unit": run.x_unit,
     }
     (folder / "spec.json").write_text(json.dumps(meta, indent=2) + "\n")
     (folder / "metrics.json").write_text(json.dumps(metrics_json(run), indent=2) + "\n")
@@ -250,9 +260,9 @@ def load_run(folder: str | Path) -> Run:
     params = _prefixed(arrays, "params.")
     spec = FitSpec.from_dict(meta["spec"])
     metrics = _prefixed(arrays, "metrics.")
-    return Run(
-        spec, samples, history, params, arrays["diverged_at"], metrics, meta["data"]
-    )
+    run = Run(spec, samples, history, params, arrays["diverged_at"], metrics)
+    run.data, run.notes, run.x_unit = meta["data"], meta["notes"], meta["x_unit"]
+    return run
 
 
 def metrics_json(run: Run) -> dict[str, Any]:

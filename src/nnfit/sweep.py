@@ -1,0 +1,669 @@
+"""Sweeps: a grid of fits over many seeds, trained in batches, as one table.
+
+A grid of spec fields (activation, hidden, lr, ...) expands into cells, one
+FitSpec per combination, each over a range of seeds. The nets of a cell
+differ only in their seed, so a chunk of seeds [s, s + k) trains as one batch
+of the engine: one compiled program with B = k. Net b's numbers depend only
+on its own seed, so chunking changes no number.
+
+Batches run in this process, on a pool of local worker processes (spawned:
+JAX is not fork-safe) or on a Dask cluster. Each finished batch is written to
+the output folder at once, as batches/<cell>-<first seed>-<count>.parquet, so
+a sweep that stops (Ctrl-C, a crash) and runs again with the same folder
+trains only the seeds that are missing. The result is a tidy table, one row
+per net: the spec columns, the metrics and whether the fit succeeded under an
+explicit, named criterion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import signal
+import statistics
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nnfit import analysis
+from nnfit.activations import get_activation
+from nnfit.errors import NnfitError, SpecError
+from nnfit.run import fit
+from nnfit.spec import FitSpec
+from nnfit.targets import get_target
+
+# Spec fields a grid may vary; seeds are a count and a first seed instead.
+AXES = tuple(
+    field.name
+    for field in fields(FitSpec)
+    if field.name not in ("seed", "seeds", "record_every", "record_curves")
+)
+# Seeds per batch on the CPU: measured best for H=10, N=50, 1000 steps on the
+# 2-core machine (benchmarks/bench_sweep.py); past the caches, time per net
+# jumps, so larger is not faster.
+CHUNK = 500
+# On a GPU a batch should fill the device; not measured on this machine.
+GPU_CHUNK = 20_000
+# Nodes of a periodic net whose frequency is within this fraction of the
+# largest wave's are read as one wave (their phasors add).
+SAME_FREQUENCY = 0.02
+WAVE_ACTIVATIONS = ("cos", "sin")
+DEVICES = ("cpu", "gpu")
+
+# (nets done, nets in all), called after each finished batch.
+SweepProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """When a fit counts as a success; its name is written into every table.
+
+    A fit succeeds when its MSE against the true curve on the training range
+    (interp_mse) is below `fraction` times the variance of the true curve
+    there; for sin(x) on [-3 pi, 3 pi] with 0.05 that is MSE < 0.025, R^2
+    against the truth above 0.95. Without a true curve it falls back to
+    R^2 on the samples above 1 - fraction (as `analysis.succeeded`).
+
+    Example:
+        >>> Criterion(0.01).name
+        'interp_mse < 0.01 x variance of the target on the training range'
+    """
+
+    fraction: float = analysis.SUCCESS_FRACTION
+
+    def __post_init__(self) -> None:
+        bad = isinstance(self.fraction, bool) or not isinstance(
+            self.fraction, int | float
+        )
+        if bad or not 0 < self.fraction < 1:
+            raise SpecError(
+                f"success fraction must be a number between 0 and 1 (such as "
+                f"0.05), got {self.fraction!r}."
+            )
+
+    @property
+    def name(self) -> str:
+        return (
+            f"interp_mse < {self.fraction:g} x variance of the target on the "
+            "training range"
+        )
+
+    def apply(self, table: pd.DataFrame) -> pd.Series:
+        """Per row, whether the net succeeded; needs interp_mse,
+        target_variance and r2 columns."""
+        has_truth = table["target_variance"].notna()
+        by_truth = table["interp_mse"] < self.fraction * table["target_variance"]
+        by_r2 = table["r2"] > 1 - self.fraction
+        return by_truth.where(has_truth, by_r2).astype(bool)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Nets of one cell trained together: seeds spec.seed .. + spec.seeds - 1.
+
+    Attributes:
+        cell: the cell's key (`cell_key`), shared by all its batches.
+        order: the cell's position in the grid, for sorting the table.
+        spec: the cell's spec with this batch's seed and seeds.
+    """
+
+    cell: str
+    order: int
+    spec: FitSpec
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.cell}-{self.spec.seed}-{self.spec.seeds}.parquet"
+
+    @property
+    def cost(self) -> int:
+        spec = self.spec
+        return spec.seeds * spec.hidden * spec.samples * spec.steps
+
+
+@dataclass
+class Sweep:
+    """A finished sweep.
+
+    Attributes:
+        table: one row per net, sorted by cell (grid order) then seed.
+        criterion: the success criterion applied to the table.
+        folder: the output folder, or None for a sweep kept in memory.
+        trained: nets trained by this call.
+        loaded: nets read back from batches finished by an earlier call.
+        seconds: wall time of this call.
+    """
+
+    table: pd.DataFrame
+    criterion: Criterion
+    folder: Path | None
+    trained: int
+    loaded: int
+    seconds: float
+
+
+def grid(
+    base: FitSpec | None = None, *, seeds: int = 100, seed: int = 0, **axes: Any
+) -> list[FitSpec]:
+    """Expand spec fields into cells: one FitSpec per combination of values.
+
+    Args:
+        base: the spec the cells start from; None takes FitSpec().
+        seeds: nets per cell, seeds seed .. seed + seeds - 1.
+        seed: the first seed.
+        **axes: a value or a list of values per spec field (AXES), e.g.
+            activation=["sigmoid", "relu"], hidden=range(1, 13).
+
+    Returns:
+        The cells, in the order itertools.product gives, without repeats;
+        each records no curves and only its last step.
+
+    Example:
+        >>> cells = grid(activation=["sigmoid", "cos"], hidden=[1, 3], seeds=10)
+        >>> len(cells), cells[0].seeds
+        (4, 10)
+    """
+    unknown = sorted(set(axes) - set(AXES))
+    if unknown:
+        raise SpecError(
+            f"cannot sweep over {', '.join(unknown)}; a grid may vary: "
+            f"{', '.join(AXES)} (and seeds, a count)."
+        )
+    start = (base or FitSpec()).replace(seed=seed, seeds=seeds)
+    names = list(axes)
+    choices = [_axis_values(name, axes[name]) for name in names]
+    cells = [
+        start.replace(**dict(zip(names, values, strict=True)))
+        for values in itertools.product(*choices)
+    ]
+    return _distinct([as_cell(cell) for cell in cells])
+
+
+def as_cell(spec: FitSpec) -> FitSpec:
+    """The spec as a sweep trains it: no curves, one record at the end."""
+    return spec.replace(record_curves=False, record_every=spec.steps)
+
+
+def cell_key(spec: FitSpec) -> str:
+    """A short stable name for a cell: a hash of its spec without the seeds."""
+    values = spec.to_dict()
+    for name in ("seed", "seeds", "record_every", "record_curves"):
+        values.pop(name)
+    text = json.dumps(values, sort_keys=True)
+    return hashlib.sha1(text.encode()).hexdigest()[:12]
+
+
+def sweep(
+    specs: Sequence[FitSpec] | None = None,
+    *,
+    out: str | Path | None = None,
+    criterion: Criterion | None = None,
+    chunk: int | None = None,
+    workers: int | None = None,
+    scheduler: Any = None,
+    device: str = "cpu",
+    progress: SweepProgress | None = None,
+    **axes: Any,
+) -> Sweep:
+    """Train every net of a grid, in batches, and return one tidy table.
+
+    Args:
+        specs: the cells (FitSpec with seed and seeds); None builds them with
+            `grid(**axes)`.
+        out: a folder for finished batches, table.parquet, table.csv and
+            sweep.json; run again with the same folder to resume. None keeps
+            everything in memory.
+        criterion: the success criterion; None takes Criterion() (5%).
+        chunk: most seeds per batch; None takes CHUNK (GPU_CHUNK on a GPU).
+        workers: local worker processes; None takes one per CPU core, 1
+            trains in this process.
+        scheduler: a Dask scheduler address ("tcp://host:8786") or a
+            distributed.Client; batches then run on that cluster.
+        device: "cpu", or "gpu" to train in this process on JAX's GPU.
+        progress: called with (nets done, nets in all) after each batch.
+        **axes: grid axes, seeds and seed, when specs is None.
+
+    Returns:
+        The Sweep: its table has one row per net with the spec columns,
+        train_mse, r2, interp_mse, extrap_mse, dead_units, diverged_at,
+        target_variance, frequency, phase, amplitude (cos/sin nets),
+        success and criterion.
+
+    Example:
+        >>> result = sweep(activation=["sigmoid", "cos"], hidden=[3], seeds=8)
+        >>> result.table.groupby("activation")["success"].mean()
+    """
+    start = time.perf_counter()
+    cells = _cells(specs, axes)
+    if device not in DEVICES:
+        raise SpecError(f"device must be one of {', '.join(DEVICES)}, got {device!r}.")
+    criterion = criterion or Criterion()
+    chunk = _check_positive(chunk or (GPU_CHUNK if device == "gpu" else CHUNK), "chunk")
+    folder = None if out is None else Path(out)
+
+    done = _finished(folder, cells)
+    batches = plan(cells, done, chunk)
+    total = sum(cell.seeds for cell in cells)
+    loaded = total - sum(batch.spec.seeds for batch in batches)
+    frames = [] if folder else None
+    report = progress or (lambda done, total: None)
+    report(loaded, total)
+
+    count = loaded
+    for batch, columns in _execute(batches, workers, scheduler, device):
+        frame = batch_frame(batch, columns)
+        _keep(frame, batch, folder, frames)
+        count += batch.spec.seeds
+        report(count, total)
+
+    table = _assemble(cells, folder, frames, criterion)
+    result = Sweep(
+        table, criterion, folder, total - loaded, loaded, time.perf_counter() - start
+    )
+    if folder is not None:
+        save_table(result, cells)
+    return result
+
+
+def plan(cells: Sequence[FitSpec], done: dict[str, set[int]], chunk: int) -> list:
+    """The batches still to train: each cell's missing seeds, in chunks.
+
+    Args:
+        cells: the grid's cells.
+        done: per cell key, the seeds already finished.
+        chunk: most seeds per batch; a run of n missing seeds is cut into
+            ceil(n / chunk) batches of nearly equal size (fewer shapes to
+            compile).
+
+    Returns:
+        Batches, the most expensive first (so a pool ends evenly).
+    """
+    batches = []
+    for order, cell in enumerate(cells):
+        key = cell_key(cell)
+        finished = done.get(key, set())
+        wanted = range(cell.seed, cell.seed + cell.seeds)
+        missing = [seed for seed in wanted if seed not in finished]
+        for first, count in _pieces(missing, chunk):
+            spec = cell.replace(seed=first, seeds=count)
+            batches.append(Batch(key, order, spec))
+    return sorted(batches, key=lambda batch: -batch.cost)
+
+
+def train_batch(spec: FitSpec) -> dict[str, np.ndarray]:
+    """Train one batch and read every net: the work a sweep worker does.
+
+    Args:
+        spec: a cell's spec with this batch's seed and seeds.
+
+    Returns:
+        Columns of shape (B,): seed, the metrics, diverged_at,
+        target_variance, and frequency, phase, amplitude (NaN unless cos/sin).
+    """
+    run = fit(spec)
+    nets = run.nets
+    columns = {"seed": spec.seed + np.arange(nets), **run.metrics}
+    columns["diverged_at"] = np.asarray(run.diverged_at)
+    truth = run.samples.truth
+    variance = np.nan if truth is None else np.var(truth[run.samples.inside])
+    columns["target_variance"] = np.full(nets, variance)
+    columns.update(main_waves(run.user_params, spec.activation))
+    return columns
+
+
+def main_waves(user_params: dict[str, np.ndarray], activation: str) -> dict:
+    """Each net's main wave: frequency, phase and amplitude, arrays (B,).
+
+    The frequency is that of the node with the largest amplitude; nodes
+    within SAME_FREQUENCY of it are one wave, so their phasors add:
+    A exp(i phase) = sum_k a_k exp(i phase_k). sin(x) read by cos nodes is
+    cos(x - pi / 2): frequency 1, phase -pi / 2, amplitude 1. Activations
+    other than cos and sin give NaN.
+    """
+    nets = np.asarray(user_params["w"]).shape[0]
+    found = np.full((3, nets), np.nan)
+    if activation not in WAVE_ACTIVATIONS:
+        return dict(zip(("frequency", "phase", "amplitude"), found, strict=True))
+    for net in range(nets):
+        waves = analysis.waves(user_params, net, activation)
+        main = waves[0].frequency
+        near = [w for w in waves if abs(w.frequency - main) <= SAME_FREQUENCY * main]
+        phasor = sum(w.amplitude * np.exp(1j * w.phase) for w in near or waves[:1])
+        found[:, net] = main, np.angle(phasor), abs(phasor)
+    return dict(zip(("frequency", "phase", "amplitude"), found, strict=True))
+
+
+def batch_frame(batch: Batch, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """A batch's rows: the spec columns beside the trained nets' columns."""
+    spec = batch.spec
+    low, high = spec.x_range or get_target(spec.target).x_range
+    described = {
+        "cell": batch.cell,
+        "target": spec.target,
+        "activation": spec.activation,
+        "hidden": spec.hidden,
+        "steps": spec.steps,
+        "lr": float(spec.lr),
+        "optimizer": spec.optimizer,
+        "samples": spec.samples,
+        "noise": float(spec.noise),
+        "x_low": float(low),
+        "x_high": float(high),
+        "spacing": spec.spacing,
+        "extrapolation": float(spec.extrapolation),
+        "init": spec.init or get_activation(spec.activation).init,
+        "dtype": spec.dtype,
+    }
+    frame = pd.DataFrame(
+        {name: [value] * spec.seeds for name, value in described.items()}
+    )
+    for name, values in columns.items():
+        frame[name] = np.asarray(values)
+    return frame
+
+
+def summarise(
+    table: pd.DataFrame,
+    by: Sequence[str] = ("activation", "hidden"),
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per group: nets, successes, success rate with its Wilson interval,
+    median errors and the mean fraction of dead units.
+
+    Args:
+        table: a sweep table.
+        by: the columns that define a group.
+        level: the confidence level of the interval.
+
+    Returns:
+        One row per group, in the table's order.
+    """
+    groups = table.groupby(list(by), sort=False)
+    summary = groups.agg(
+        nets=("success", "size"),
+        successes=("success", "sum"),
+        median_interp_mse=("interp_mse", "median"),
+        median_extrap_mse=("extrap_mse", "median"),
+        dead_fraction=("dead_units", "mean"),
+    ).reset_index()
+    summary["success_rate"] = summary["successes"] / summary["nets"]
+    low, high = wilson(summary["successes"], summary["nets"], level)
+    summary["low"], summary["high"] = low, high
+    return summary
+
+
+def wilson(
+    successes: Any, trials: Any, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval for a binomial proportion.
+
+    Args:
+        successes: counts k, array-like.
+        trials: counts n >= 1, the same shape.
+        level: confidence level, e.g. 0.95.
+
+    Returns:
+        (low, high), arrays of the same shape, within [0, 1].
+
+    Reference:
+        E. B. Wilson, "Probable inference, the law of succession, and
+        statistical inference", JASA 22 (1927).
+    """
+    k = np.asarray(successes, np.float64)
+    n = np.asarray(trials, np.float64)
+    z = statistics.NormalDist().inv_cdf(0.5 + level / 2)
+    p = k / n
+    # centre and half-width of the interval, both shrunk by 1 + z^2 / n
+    shrink = 1 + z**2 / n
+    centre = (p + z**2 / (2 * n)) / shrink
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / shrink
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+
+
+def save_table(result: Sweep, cells: Sequence[FitSpec]) -> None:
+    """Write table.parquet, table.csv and sweep.json into the sweep folder."""
+    folder = result.folder
+    assert folder is not None
+    result.table.to_parquet(folder / "table.parquet", index=False)
+    result.table.to_csv(folder / "table.csv", index=False)
+    about = {
+        "criterion": {
+            "name": result.criterion.name,
+            "fraction": result.criterion.fraction,
+        },
+        "cells": [cell.to_dict() for cell in cells],
+        "nets": len(result.table),
+        "trained": result.trained,
+        "loaded": result.loaded,
+        "seconds": result.seconds,
+    }
+    (folder / "sweep.json").write_text(json.dumps(about, indent=2) + "\n")
+
+
+def load_sweep(folder: str | Path) -> Sweep:
+    """Read a finished sweep folder (table.parquet and sweep.json)."""
+    folder = Path(folder)
+    try:
+        table = pd.read_parquet(folder / "table.parquet")
+        about = json.loads((folder / "sweep.json").read_text())
+    except (OSError, ValueError) as error:
+        raise NnfitError(
+            f"{folder} holds no finished sweep ({error}); point at a folder "
+            "written by `nnfit sweep --out`."
+        ) from None
+    criterion = Criterion(about["criterion"]["fraction"])
+    return Sweep(
+        table, criterion, folder, about["trained"], about["loaded"], about["seconds"]
+    )
+
+
+def _cells(specs: Sequence[FitSpec] | None, axes: dict[str, Any]) -> list[FitSpec]:
+    if specs is None:
+        cells = grid(**axes)
+    elif axes:
+        raise SpecError(
+            f"give either specs or grid axes ({', '.join(axes)}), not both."
+        )
+    else:
+        cells = _distinct([as_cell(_check_spec(spec)) for spec in specs])
+    for cell in cells:
+        get_target(cell.target)
+    if not cells:
+        raise SpecError("the sweep has no cells; give at least one spec.")
+    return cells
+
+
+def _check_spec(spec: Any) -> FitSpec:
+    if not isinstance(spec, FitSpec):
+        raise SpecError(f"specs must hold FitSpec objects, got {spec!r}.")
+    return spec
+
+
+def _check_positive(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise SpecError(f"{name} must be a whole number of at least 1, got {value!r}.")
+    return value
+
+
+def _axis_values(name: str, value: Any) -> list:
+    # One x_range is a pair of numbers; a list of pairs is several.
+    single = isinstance(value, str | int | float | type(None))
+    if name == "x_range" and isinstance(value, tuple | list):
+        single = len(value) == 2 and all(isinstance(v, int | float) for v in value)
+    values = [value] if single else list(value)
+    if not values:
+        raise SpecError(f"axis {name} has no values; give at least one.")
+    return values
+
+
+def _distinct(cells: list[FitSpec]) -> list[FitSpec]:
+    seen: dict[tuple, FitSpec] = {}
+    for cell in cells:
+        seen.setdefault((cell_key(cell), cell.seed, cell.seeds), cell)
+    return list(seen.values())
+
+
+def _pieces(seeds: list[int], chunk: int) -> Iterator[tuple[int, int]]:
+    """Contiguous runs of seeds, cut into nearly equal (first, count) pieces."""
+    for _, run in itertools.groupby(enumerate(seeds), lambda item: item[1] - item[0]):
+        run_seeds = [seed for _, seed in run]
+        parts = math.ceil(len(run_seeds) / chunk)
+        for part in np.array_split(np.asarray(run_seeds), parts):
+            yield int(part[0]), len(part)
+
+
+def _finished(folder: Path | None, cells: Sequence[FitSpec]) -> dict[str, set[int]]:
+    """Per cell key, the seeds of the batch files already in the folder."""
+    if folder is None:
+        return {}
+    keys = {cell_key(cell) for cell in cells}
+    done: dict[str, set[int]] = {}
+    for path in _batch_files(folder):
+        key, first, count = _parse_name(path.name)
+        if key in keys:
+            done.setdefault(key, set()).update(range(first, first + count))
+    return done
+
+
+def _parse_name(name: str) -> tuple[str, int, int]:
+    key, first, count = name.removesuffix(".parquet").split("-")
+    return key, int(first), int(count)
+
+
+def _keep(frame: pd.DataFrame, batch: Batch, folder: Path | None, frames) -> None:
+    """Write a finished batch at once (atomically), or keep it in memory."""
+    if folder is None:
+        frames.append(frame)
+        return
+    batches = folder / "batches"
+    batches.mkdir(parents=True, exist_ok=True)
+    partial = batches / f".{batch.file_name}.partial"
+    frame.to_parquet(partial, index=False)
+    os.replace(partial, batches / batch.file_name)
+
+
+def _assemble(cells, folder: Path | None, frames, criterion: Criterion) -> pd.DataFrame:
+    """The grid's rows from memory or the folder, in grid order, judged."""
+    if folder is not None:
+        frames = [pd.read_parquet(path) for path in _batch_files(folder)]
+    table = pd.concat(frames, ignore_index=True)
+
+    # Only this grid's cells and seeds: the folder may hold more.
+    first = {cell_key(cell): cell.seed for cell in cells}
+    last = {cell_key(cell): cell.seed + cell.seeds for cell in cells}
+    order = {cell_key(cell): position for position, cell in enumerate(cells)}
+    seed, cell = table["seed"], table["cell"]
+    wanted = cell.isin(order) & seed.ge(cell.map(first)) & seed.lt(cell.map(last))
+    table = table[wanted].assign(_order=cell[wanted].map(order))
+
+    table = table.drop_duplicates(["cell", "seed"]).sort_values(["_order", "seed"])
+    table = table.drop(columns="_order").reset_index(drop=True)
+    table["success"] = criterion.apply(table)
+    table["criterion"] = criterion.name
+    return table
+
+
+def _batch_files(folder: Path) -> list[Path]:
+    return sorted((folder / "batches").glob("*.parquet"))
+
+
+def _execute(
+    batches: list[Batch], workers: int | None, scheduler: Any, device: str
+) -> Iterator[tuple[Batch, dict[str, np.ndarray]]]:
+    """Train the batches where asked; yield each as it finishes."""
+    workers = _check_positive(workers or len(os.sched_getaffinity(0)), "workers")
+    if device == "gpu" and scheduler is not None:
+        raise NnfitError(
+            "device 'gpu' trains in this process and cannot be combined with a "
+            "Dask scheduler; drop one of the two."
+        )
+    if not batches:
+        return iter(())
+    if scheduler is not None:
+        return _on_dask(batches, scheduler)
+    if device == "gpu" or workers == 1 or len(batches) == 1:
+        return _in_process(batches, device)
+    return _on_pool(batches, min(workers, len(batches)))
+
+
+def _in_process(batches: list[Batch], device: str) -> Iterator:
+    import jax
+
+    place = jax.default_device(_gpu()) if device == "gpu" else nullcontext()
+    with place:
+        for batch in batches:
+            yield batch, train_batch(batch.spec)
+
+
+def _gpu():
+    import jax
+
+    try:
+        devices = jax.devices("gpu")
+    except RuntimeError:
+        devices = []
+    if not devices:
+        found = ", ".join(sorted({d.platform for d in jax.devices()}))
+        raise NnfitError(
+            f"device 'gpu' was asked for but JAX finds no GPU (only {found}); "
+            "install jax[cuda12] on a machine with an NVIDIA GPU, or use cpu."
+        )
+    return devices[0]
+
+
+def _on_pool(batches: list[Batch], workers: int) -> Iterator:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn"), initializer=_start_worker
+    )
+    try:
+        futures = {pool.submit(train_batch, batch.spec): batch for batch in batches}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    finally:
+        # Batches already running finish (a second or so); the rest never start.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker() -> None:
+    # Ctrl-C goes to the whole process group: the parent alone handles it,
+    # saving every finished batch; a worker stops when the pool shuts down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _on_dask(batches: list[Batch], scheduler: Any) -> Iterator:
+    from distributed import Client
+    from distributed import as_completed as dask_completed
+
+    client = scheduler if isinstance(scheduler, Client) else _connect(scheduler)
+    futures = client.map(train_batch, [batch.spec for batch in batches], pure=False)
+    owner = {future.key: batch for future, batch in zip(futures, batches, strict=True)}
+    try:
+        for future, columns in dask_completed(futures, with_results=True):
+            yield owner[future.key], columns
+    finally:
+        client.cancel(futures)
+        if client is not scheduler:
+            client.close()
+
+
+def _connect(address: str):
+    from distributed import Client
+
+    try:
+        return Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as error:
+        raise NnfitError(
+            f"cannot reach the Dask scheduler at {address!r} ({error}); start one "
+            "(dask scheduler) and pass its address, or drop --scheduler."
+        ) from None
