@@ -334,7 +334,7 @@ def _keep_alive(alive: jax.Array, new: Params, old: Params) -> Params:
 
 
 def _numpy(params: Params) -> dict[str, np.ndarray]:
-    return {key: np.asarray(value) for key, value in params.items()}
+    return {key: np.array(value) for key, value in params.items()}
 
 
 def _chunks(records: int, pieces: int) -> list[int]:
