@@ -169,3 +169,18 @@ def test_a_flat_fit_is_diagnosed_with_causes():
 def test_too_many_wiggles_for_the_nodes_gives_a_note():
     run = fit(target="sin(10*x)", hidden=3, steps=1)
     assert any("turns" in note for note in run.notes)
+
+
+def test_linear_pieces_counts_kinks_plus_one():
+    x = np.linspace(-3, 3, 601)
+    y = np.abs(x) + np.maximum(x - 1.005, 0)
+    assert analysis.linear_pieces(x, y) == 3
+    assert analysis.linear_pieces(x, 2 * x + 1) == 1
+
+
+def test_a_deep_relu_net_trains_and_stays_piecewise_linear():
+    run = fit(activation="relu", hidden=8, depth=2, steps=300, dtype="float64")
+    assert run.metrics["r2"][0] > 0.5
+    grid = run.samples.grid
+    pieces = analysis.linear_pieces(grid, run.predict(grid)[0])
+    assert 1 < pieces < grid.size // 2

@@ -104,3 +104,33 @@ def test_init_is_reproducible_by_seed():
 def test_unknown_init_names_the_choices():
     with pytest.raises(ValueError, match="init 'xavier' is not known; use one of"):
         init_params("xavier", 3, _samples(nets=1), np.arange(1))
+
+
+def test_deeper_nets_add_square_layers_and_contributions_still_sum():
+    samples = _samples(nets=2)
+    params = init_params(
+        "range", 4, samples, np.arange(2), get_activation("relu"), layers=3
+    )
+    assert params["W2"].shape == (2, 4, 4) and params["b3"].shape == (2, 4)
+    jparams = {k: jnp.asarray(v) for k, v in params.items()}
+    u = jnp.asarray(samples.scaling.x_to_unit(samples.grid))
+    total = contributions(jparams, u, get_activation("relu")).sum(axis=1)
+    np.testing.assert_allclose(
+        total + jparams["c"][:, None],
+        forward(jparams, u, get_activation("relu")),
+        rtol=1e-12,
+    )
+
+
+def test_a_two_layer_forward_equals_plain_numpy():
+    samples = _samples(nets=1)
+    params = init_params(
+        "normal", 3, samples, np.arange(1), get_activation("tanh"), layers=2
+    )
+    u = samples.scaling.x_to_unit(samples.x)
+    h1 = np.tanh(params["w"][0][:, None] * u[0][None, :] + params["b"][0][:, None])
+    h2 = np.tanh(params["W2"][0] @ h1 + params["b2"][0][:, None])
+    expected = params["v"][0] @ h2 + params["c"][0]
+    jparams = {k: jnp.asarray(v) for k, v in params.items()}
+    got = forward(jparams, jnp.asarray(u), get_activation("tanh"))[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)

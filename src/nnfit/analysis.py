@@ -360,3 +360,25 @@ def data_notes(samples: Samples, hidden: int, periodic: bool) -> list[str]:
     if np.all(samples.y == samples.y[:, :1]):
         notes.append("y is constant: the net can only fit a flat line.")
     return notes
+
+
+def linear_pieces(x: np.ndarray, y: np.ndarray, tolerance: float = 1e-6) -> int:
+    """Count the straight pieces of a piecewise-linear curve sampled on a grid.
+
+    Slopes between neighbours change where a kink falls between two grid
+    points; neighbouring changes belong to one kink, so each run of changes
+    counts once. Pieces = kinks + 1.
+
+    Args:
+        x: sorted grid, shape (G,).
+        y: the curve on it, shape (G,).
+        tolerance: relative slope change that counts as a kink.
+
+    Returns:
+        The number of linear pieces seen on the grid.
+    """
+    slopes = np.diff(y) / np.diff(x)
+    scale = max(np.max(np.abs(slopes)), 1e-300)
+    bends = np.abs(np.diff(slopes)) > tolerance * scale
+    starts = bends & ~np.concatenate([[False], bends[:-1]])
+    return int(np.sum(starts)) + 1

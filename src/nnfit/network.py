@@ -6,6 +6,11 @@ Parameters live in standardised units (u for x, s for y); `to_user_units`
 rewrites them so the same formula holds in the person's own x and y.
 Shapes: w, b, v: (B, H); c: (B,); inputs u: (B, N). An activation with
 per-node parameters of its own (snake's a) adds them as (B, H) arrays.
+
+Deeper nets (depth 2 or 3, for the article's closing remark) add layers of
+equal width, h_l = f(W_l h_{l-1} + b_l) with W_l: (B, H, H) and b_l: (B, H),
+named "W2", "b2", "W3", "b3". The output stays y = sum_i v_i h_i + c over the
+last layer, so the node decomposition holds for the last layer's nodes.
 """
 
 from __future__ import annotations
@@ -33,10 +38,20 @@ def forward(params: Params, u: jnp.ndarray, activation: Activation) -> jnp.ndarr
 def hidden_outputs(
     params: Params, u: jnp.ndarray, activation: Activation
 ) -> jnp.ndarray:
-    """Each node's output h_i(u), shape (B, H, N)."""
+    """Each last-layer node's output h_i(u), shape (B, H, N)."""
     z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
     extra = {name: params[name][:, :, None] for name in activation.extra}
-    return activation(z, **extra)
+    h = activation(z, **extra)
+    for layer in range(2, depth(params) + 1):
+        # h_l = f(W_l h_{l-1} + b_l), W_l: (B, H, H).
+        z = jnp.einsum("bij,bjn->bin", params[f"W{layer}"], h)
+        h = activation(z + params[f"b{layer}"][:, :, None], **extra)
+    return h
+
+
+def depth(params: Params) -> int:
+    """Number of hidden layers of a parameter set."""
+    return 1 + sum(1 for key in params if key.startswith("W"))
 
 
 def contributions(
@@ -57,6 +72,7 @@ def init_params(
     activation: Activation | None = None,
     start: Mapping[str, float] | None = None,
     w0: float = 30.0,
+    layers: int = 1,
 ) -> dict[str, np.ndarray]:
     """Initial parameters in standardised units, float64, one net per seed.
 
@@ -74,6 +90,8 @@ def init_params(
         start: starting values for those, name -> value, clipped into the
             activation's bounds; None takes its defaults.
         w0: the SIREN scale.
+        layers: hidden layers, 1 to 3; layers past the first start with
+            W ~ N(0, 1 / H) (2 / H for ReLU) and b ~ N(0, 0.1^2).
 
     Returns:
         w, b, v of shape (B, H), c of shape (B,), and any extra (B, H).
@@ -96,12 +114,27 @@ def init_params(
         )
         nets.append(maker(rng, hidden, data, w0))
     params = {key: np.stack([net[key] for net in nets]) for key in "wbvc"}
+    params.update(_deep_layers(seeds, hidden, layers, activation))
     if activation is not None:
         params.update(_extra_params(activation, start or {}, params["w"].shape))
         if "a" in activation.extra and scheme == "spectrum":
             # snake's wave sin^2(a z) / a has frequency 2 a w: start at the peak.
             params["w"] = params["w"] / 2
     return params
+
+
+def _deep_layers(seeds, hidden: int, layers: int, activation) -> dict:
+    gain = 2.0 if activation is not None and activation.can_die else 1.0
+    deep: dict[str, list] = {}
+    for seed in np.asarray(seeds).ravel():
+        rng = np.random.default_rng([int(seed), 2])
+        for layer in range(2, layers + 1):
+            scale = np.sqrt(gain / hidden)
+            deep.setdefault(f"W{layer}", []).append(
+                rng.normal(0, scale, (hidden, hidden))
+            )
+            deep.setdefault(f"b{layer}", []).append(rng.normal(0, 0.1, hidden))
+    return {key: np.stack(value) for key, value in deep.items()}
 
 
 def _extra_params(activation: Activation, start, shape) -> dict[str, np.ndarray]:

@@ -148,7 +148,14 @@ def fit(
     start = {} if spec.snake_a is None else {"a": spec.snake_a}
     scheme = spec.init or activation.init
     params = init_params(
-        scheme, spec.hidden, samples, seeds, activation, start, w0=spec.w0
+        scheme,
+        spec.hidden,
+        samples,
+        seeds,
+        activation,
+        start,
+        w0=spec.w0,
+        layers=spec.depth,
     )
 
     scale = samples.scaling

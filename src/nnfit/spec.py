@@ -48,6 +48,7 @@ class FitSpec:
         snake_a: snake's starting a per node (None: 1); kept in [0, 100].
         train_snake_a: train snake's a (True) or hold it fixed.
         w0: the scale of the "siren" init, w ~ U(-w0, w0).
+        depth: hidden layers of width `hidden`, 1 (the article's) to 3.
     """
 
     target: str = "sin"
@@ -70,6 +71,7 @@ class FitSpec:
     snake_a: float | None = None
     train_snake_a: bool = True
     w0: float = 30.0
+    depth: int = 1
 
     def __post_init__(self) -> None:
         if self.x_range is not None:
@@ -106,6 +108,7 @@ def _check(spec: FitSpec) -> None:
     _check_int(spec.samples, "samples", 3, MAX_SAMPLES)
     _check_int(spec.seeds, "seeds", 1, MAX_SEEDS)
     _check_int(spec.seed, "seed", 0, 2**31 - 1)
+    _check_int(spec.depth, "depth", 1, 3)
     _check_int(spec.record_every, "record_every", 1, spec.steps)
     if spec.steps % spec.record_every:
         raise SpecError(
