@@ -143,3 +143,35 @@ def test_saw_learns_its_frequency_by_autodiff(start):
     )
     learned = np.abs(to_user_units(outcome.params, samples)["w"][:, 0])
     assert np.mean(np.abs(learned - 1) < abs(start - 1)) >= 0.75
+
+
+def test_cos_3_extrapolates_ten_times_better_than_tanh_and_relu():
+    def extrapolation(activation, hidden):
+        run = nnfit.fit(
+            activation=activation, hidden=hidden, seeds=20, record_curves=False
+        )
+        return np.median(run.metrics["extrap_mse"])
+
+    cos = extrapolation("cos", 3)
+    assert extrapolation("tanh", 10) >= 10 * cos
+    assert extrapolation("relu", 100) >= 10 * cos
+
+
+def test_snake_10_extrapolates_sin_in_most_seeds():
+    run = nnfit.fit(activation="snake", hidden=10, seeds=20, record_curves=False)
+    assert np.mean(run.metrics["extrap_mse"] < 0.2) > 0.5
+
+
+@pytest.mark.parametrize("name", sorted(FORMULAS))
+def test_every_activation_trains_on_sin_and_sin_6x_without_nan(name):
+    for target, x_range in (("sin", None), ("sin(6*x)", (-np.pi, np.pi))):
+        run = nnfit.fit(
+            activation=name,
+            target=target,
+            x_range=x_range,
+            steps=300,
+            seeds=2,
+            record_curves=False,
+        )
+        assert np.all(run.diverged_at < 0)
+        assert np.all(np.isfinite(run.history.loss))

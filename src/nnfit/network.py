@@ -117,10 +117,25 @@ def init_params(
     params.update(_deep_layers(seeds, hidden, layers, activation))
     if activation is not None:
         params.update(_extra_params(activation, start or {}, params["w"].shape))
-        if "a" in activation.extra and scheme == "spectrum":
-            # snake's wave sin^2(a z) / a has frequency 2 a w: start at the peak.
-            params["w"] = params["w"] / 2
+        if "a" in activation.extra and not (start and "a" in start):
+            params["a"] = _snake_start(activation, params["w"], samples)
     return params
+
+
+def _snake_start(activation: Activation, w: np.ndarray, samples: Samples):
+    """snake's a per node: its wave sin^2(a z) / a, of frequency 2 a w in u,
+    starts at the samples' strongest frequency."""
+    low, high = activation.bounds["a"]
+    u = samples.scaling.x_to_unit(samples.x)
+    s = samples.scaling.y_to_unit(samples.y)
+    peaks = np.array([_strongest(u[net], s[net]) for net in range(len(u))])
+    safe_w = np.maximum(np.abs(w), 1e-6)
+    return np.clip(peaks[:, None] / (2 * safe_w), low, high)
+
+
+def _strongest(u: np.ndarray, s: np.ndarray) -> float:
+    # The first peak start_frequencies picks is the strongest; no jitter.
+    return float(_peaks(u, s)[0][0])
 
 
 def _deep_layers(seeds, hidden: int, layers: int, activation) -> dict:
@@ -210,6 +225,15 @@ def start_frequencies(
     Returns:
         Frequencies in units of u, shape (H,).
     """
+    peaks, (low, high) = _peaks(u, s)
+    chosen = peaks[:hidden]
+    extra = rng.uniform(low, high / 2, hidden - len(chosen))
+    frequencies = np.concatenate([chosen, extra])
+    return frequencies * (1 + 0.02 * rng.standard_normal(hidden))
+
+
+def _peaks(u: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
+    """Periodogram peaks of (u, s), strongest first, and the band scanned."""
     span = u.max() - u.min()
     low, high = np.pi / span, np.pi * len(u) / span
     k = np.linspace(low, high, 512)
@@ -218,10 +242,9 @@ def start_frequencies(
 
     is_peak = (power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])
     peaks = k[1:-1][is_peak][np.argsort(-power[1:-1][is_peak])]
-    chosen = peaks[:hidden]
-    extra = rng.uniform(low, high / 2, hidden - len(chosen))
-    frequencies = np.concatenate([chosen, extra])
-    return frequencies * (1 + 0.02 * rng.standard_normal(hidden))
+    if peaks.size == 0:
+        peaks = k[[np.argmax(power)]]
+    return peaks, (low, high)
 
 
 _SCHEMES = {

@@ -45,7 +45,9 @@ class FitSpec:
         record_every: record the curve and parameters every k steps.
         record_curves: record each net's curve (off for large sweeps).
         dtype: "float32" (fast) or "float64" (for reference checks).
-        snake_a: snake's starting a per node (None: 1); kept in [0, 100].
+        snake_a: snake's starting a, the same for every node; None starts
+            each node's wave at the samples' strongest frequency. Kept in
+            [0, 100].
         train_snake_a: train snake's a (True) or hold it fixed.
         w0: the scale of the "siren" init, w ~ U(-w0, w0).
         depth: hidden layers of width `hidden`, 1 (the article's) to 3.
