@@ -139,3 +139,27 @@ def test_list_shows_the_registries(capsys):
 def test_no_arguments_prints_help(capsys):
     assert main([]) == 0
     assert "Usage" in capsys.readouterr().out
+
+
+def test_compare_writes_one_figure_and_a_table(tmp_path, capsys):
+    code = main(
+        [
+            "compare",
+            "--activations",
+            "tanh,relu:20,cos:3",
+            "--steps",
+            "100",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "compare.png").is_file()
+    rows = (tmp_path / "compare.csv").read_text().splitlines()
+    assert rows[0].startswith("activation,hidden") and len(rows) == 4
+    assert "relu" in capsys.readouterr().out
+
+
+def test_compare_rejects_a_bad_width(tmp_path, capsys):
+    assert main(["compare", "--activations", "relu:many", "--out", str(tmp_path)]) == 2
+    assert "NAME:HIDDEN" in capsys.readouterr().err

@@ -160,6 +160,87 @@ def fit_command(
         raise Failure(broken[0][0].upper() + broken[0][1:], code=1)
 
 
+@app.command()
+def compare(
+    target: Annotated[str, typer.Argument(help="A built-in target or a formula.")] = (
+        "sin"
+    ),
+    activations: Annotated[
+        str,
+        typer.Option(help="Comma-separated NAME or NAME:HIDDEN, e.g. relu:100,cos:3."),
+    ] = "sigmoid,tanh,relu,cos,snake",
+    hidden: Annotated[int, typer.Option(help="Hidden nodes, where not given.")] = 10,
+    steps: Annotated[int, typer.Option(help="Training steps.")] = 1000,
+    lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.05,
+    seed: Annotated[int, typer.Option(help="Seed: the same samples for all.")] = 0,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path(
+        "nnfit-compare"
+    ),
+) -> None:
+    """Train several activations on the same samples and compare them."""
+    from nnfit.run import fit
+    from nnfit.spec import FitSpec
+    from nnfit.views.figures import save_figure
+    from nnfit.views.priors import compare_figure
+
+    chosen = _parse_activations(activations, hidden)
+    base = FitSpec(target=target, steps=steps, lr=lr, seed=seed, record_curves=False)
+    specs = {name: base.replace(activation=name, hidden=h) for name, h in chosen}
+    runs = {}
+    with _progress() as bars:
+        task = bars.add_task("training", total=len(specs))
+        for name, spec in specs.items():
+            runs[name] = fit(spec)
+            bars.advance(task)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    save_figure(compare_figure(runs), out_dir / "compare.png")
+    _print_comparison(runs, out_dir)
+
+
+def _parse_activations(text: str, hidden: int) -> list[tuple[str, int]]:
+    chosen = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        name, _, width = item.partition(":")
+        try:
+            chosen.append((name, int(width) if width else hidden))
+        except ValueError:
+            raise NnfitError(
+                f"--activations item {item!r} must be NAME or NAME:HIDDEN, "
+                "such as relu:100."
+            ) from None
+    if not chosen:
+        raise NnfitError("--activations is empty; name at least one activation.")
+    return chosen
+
+
+def _print_comparison(runs, out_dir: Path) -> None:
+    table = Table(title="Same samples, different priors")
+    columns = ["activation", "hidden", "train MSE", "R²", "error inside"]
+    columns += ["error outside", "dead units"]
+    for column in columns:
+        table.add_column(column, justify="right")
+    lines = [",".join(columns)]
+    for name, run in runs.items():
+        metrics = run.metrics
+        cells = [
+            name,
+            str(run.spec.hidden),
+            _number(metrics["train_mse"][0]),
+            _number(metrics["r2"][0], "{:.3g}"),
+            _number(metrics["interp_mse"][0]),
+            _number(metrics["extrap_mse"][0]),
+            str(int(metrics["dead_units"][0])),
+        ]
+        table.add_row(*cells)
+        lines.append(",".join(cells))
+    (out_dir / "compare.csv").write_text("\n".join(lines) + "\n")
+    out.print(table)
+    out.print(f"Wrote {out_dir / 'compare.png'} and {out_dir / 'compare.csv'}.")
+
+
 @app.command(name="list")
 def list_command(
     what: Annotated[
