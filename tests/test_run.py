@@ -138,3 +138,30 @@ def test_unsorted_samples_are_kept_as_drawn_and_the_grid_is_sorted():
     run = fit(steps=10)
     assert np.any(np.diff(run.samples.x[0]) < 0)
     assert np.all(np.diff(run.samples.grid) > 0)
+
+
+def test_a_trend_term_joins_the_node_decomposition_exactly():
+    run = fit(
+        activation="cos",
+        hidden=3,
+        trend=True,
+        steps=200,
+        dtype="float64",
+        target="sin(x) + 0.3*x",
+    )
+    grid = run.samples.grid
+    shares, offset = run.contributions(grid)
+    total = shares.sum(axis=1) + offset[:, None] + run.trend(grid)
+    np.testing.assert_allclose(total, run.predict(grid), rtol=1e-9, atol=1e-9)
+
+    # And in the user's units: y = sum v cos(w x + b) + c + d x.
+    p = run.user_params
+    by_hand = (
+        (
+            p["v"][0][:, None] * np.cos(p["w"][0][:, None] * grid + p["b"][0][:, None])
+        ).sum(axis=0)
+        + p["c"][0]
+        + p["d"][0] * grid
+    )
+    np.testing.assert_allclose(by_hand, run.predict(grid)[0], rtol=1e-9, atol=1e-9)
+    assert run.trend(grid) is not None and fit(steps=1).trend(grid) is None

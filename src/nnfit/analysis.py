@@ -49,15 +49,33 @@ def node_contributions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each node's share v_i h_i(x) in y units, (B, H, N), and the offset c, (B,).
 
-    Summed over nodes and plus c, the shares give `predict` exactly (up to
-    rounding): y = sum_i v_i h_i(x) + c.
+    Summed over nodes and plus c (and the trend d x, if the net has one: see
+    `trend_line`), the shares give `predict` exactly (up to rounding):
+    y = sum_i v_i h_i(x) + c + d x.
     """
     u = samples.scaling.x_to_unit(x)
     h = hidden_outputs(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
     y_std = samples.scaling.y_std
     shares = np.asarray(params["v"], np.float64)[:, :, None] * np.asarray(h)
     offset = np.asarray(params["c"], np.float64) * y_std + samples.scaling.y_mean
+    if "d" in params:
+        # The trend d u = d (x - x_mean) / x_std moves its constant into c.
+        scale = samples.scaling
+        offset = offset - np.asarray(params["d"]) * y_std * scale.x_mean / scale.x_std
     return shares * y_std[:, None, None], offset
+
+
+def trend_line(
+    params: dict[str, np.ndarray], samples: Samples, x: np.ndarray
+) -> np.ndarray | None:
+    """The learned straight line d x in y units, (B, N), or None without one."""
+    if "d" not in params:
+        return None
+    scale = samples.scaling
+    slope = np.asarray(params["d"], np.float64) * scale.y_std / scale.x_std
+    return slope[:, None] * np.broadcast_to(
+        np.asarray(x, np.float64), (len(slope),) + np.shape(x)[-1:]
+    )
 
 
 def metrics(
@@ -250,22 +268,32 @@ def negligible_units(
     return spread < fraction * samples.y.std(axis=1)[:, None]
 
 
-def sample_spectrum(samples: Samples, net: int = 0, count: int = 512):
+def sample_spectrum(samples: Samples, net: int = 0, count: int | None = None):
     """The samples' own spectrum: amplitude against angular frequency.
 
-    A least-squares-free periodogram for unevenly spaced x: the amplitude
-    2 |sum_j (y_j - mean y) exp(-i k x_j)| / N at each k, from one period per
-    range up to the mean sample spacing's Nyquist frequency, in the user's
-    units (radians per x unit). A pure A sin(k x) gives amplitude A at k.
+    A periodogram for unevenly spaced x after removing a straight line: the
+    amplitude 2 |sum_j r_j exp(-i k x_j)| / N of the detrended samples r at
+    each k, from one period per range up to the mean spacing's Nyquist
+    frequency, in the user's units (radians per x unit). A pure A sin(k x)
+    gives amplitude A at k.
+
+    Args:
+        samples: the samples.
+        net: which net's samples.
+        count: grid points; None steps a quarter of a peak's width.
 
     Returns:
         (frequencies (count,), amplitudes (count,)).
     """
+    from nnfit.network import detrend, periodogram
+
     x, y = samples.x[net], samples.y[net]
     span = x.max() - x.min()
-    frequencies = np.linspace(np.pi / span, np.pi * len(x) / span, count)
-    phases = np.exp(-1j * frequencies[:, None] * x[None, :])
-    amplitudes = 2 * np.abs(phases @ (y - y.mean())) / len(x)
+    low, high = np.pi / span, np.pi * len(x) / span
+    if count is None:
+        count = int(min(max(512, 4 * span * (high - low) / np.pi), 20_000))
+    frequencies = np.linspace(low, high, count)
+    amplitudes = 2 * np.abs(periodogram(x, detrend(x, y), frequencies)) / len(x)
     return frequencies, amplitudes
 
 

@@ -108,6 +108,9 @@ def fit_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first net.")] = 0,
     seeds: Annotated[int, typer.Option(help="Nets to train, one per seed.")] = 1,
+    trend: Annotated[
+        bool, typer.Option("--trend", help="Add a learned straight line d x.")
+    ] = False,
     x_column: Annotated[
         str | None, typer.Option("--x", help="CSV column for x (name or index).")
     ] = None,
@@ -146,6 +149,7 @@ def fit_command(
         x_range=_parse_range(x_range),
         seed=seed,
         seeds=seeds,
+        trend=trend,
         record_curves=bool({"gif", "mp4", "report"} & set(chosen)),
     )
     run = _train(spec, data)

@@ -11,6 +11,10 @@ Deeper nets (depth 2 or 3, for the article's closing remark) add layers of
 equal width, h_l = f(W_l h_{l-1} + b_l) with W_l: (B, H, H) and b_l: (B, H),
 named "W2", "b2", "W3", "b3". The output stays y = sum_i v_i h_i + c over the
 last layer, so the node decomposition holds for the last layer's nodes.
+
+With a trend, a learned straight line d u joins the output (d: (B,)): a
+periodic prior plus a trend, for series such as CO2 that rise while they
+oscillate.
 """
 
 from __future__ import annotations
@@ -32,7 +36,10 @@ def forward(params: Params, u: jnp.ndarray, activation: Activation) -> jnp.ndarr
     """The nets' outputs s, shape (B, N), for inputs u of shape (B, N)."""
     # v_i h_i summed over i, without building (B, H, N) twice.
     h = hidden_outputs(params, u, activation)
-    return jnp.einsum("bh,bhn->bn", params["v"], h) + params["c"][:, None]
+    s = jnp.einsum("bh,bhn->bn", params["v"], h) + params["c"][:, None]
+    if "d" in params:
+        s = s + params["d"][:, None] * u
+    return s
 
 
 def hidden_outputs(
@@ -73,6 +80,7 @@ def init_params(
     start: Mapping[str, float] | None = None,
     w0: float = 30.0,
     layers: int = 1,
+    trend: bool = False,
 ) -> dict[str, np.ndarray]:
     """Initial parameters in standardised units, float64, one net per seed.
 
@@ -92,6 +100,7 @@ def init_params(
         w0: the SIREN scale.
         layers: hidden layers, 1 to 3; layers past the first start with
             W ~ N(0, 1 / H) (2 / H for ReLU) and b ~ N(0, 0.1^2).
+        trend: add a learned straight line d u to the output, d = 0 at start.
 
     Returns:
         w, b, v of shape (B, H), c of shape (B,), and any extra (B, H).
@@ -115,6 +124,8 @@ def init_params(
         nets.append(maker(rng, hidden, data, w0))
     params = {key: np.stack([net[key] for net in nets]) for key in "wbvc"}
     params.update(_deep_layers(seeds, hidden, layers, activation))
+    if trend:
+        params["d"] = np.zeros(len(params["c"]))
     if activation is not None:
         params.update(_extra_params(activation, start or {}, params["w"].shape))
         if "a" in activation.extra and not (start and "a" in start):
@@ -233,18 +244,38 @@ def start_frequencies(
 
 
 def _peaks(u: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-    """Periodogram peaks of (u, s), strongest first, and the band scanned."""
+    """Periodogram peaks of (u, s), strongest first, and the band scanned.
+
+    A straight line is removed first, so a trend does not pose as the lowest
+    frequency; the grid steps a quarter of a peak's width, pi / (4 span).
+    """
     span = u.max() - u.min()
     low, high = np.pi / span, np.pi * len(u) / span
-    k = np.linspace(low, high, 512)
-    phases = np.exp(-1j * k[:, None] * u[None, :])
-    power = np.abs(phases @ (s - s.mean())) ** 2
+    count = int(min(max(512, (high - low) / (np.pi / (4 * span))), 20_000))
+    k = np.linspace(low, high, count)
+    power = np.abs(periodogram(u, detrend(u, s), k)) ** 2
 
     is_peak = (power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])
     peaks = k[1:-1][is_peak][np.argsort(-power[1:-1][is_peak])]
     if peaks.size == 0:
         peaks = k[[np.argmax(power)]]
     return peaks, (low, high)
+
+
+def detrend(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """y less its least-squares straight line in x."""
+    slope, intercept = np.polyfit(x, y, 1)
+    return y - (slope * x + intercept)
+
+
+def periodogram(x: np.ndarray, y: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """sum_j y_j exp(-i k x_j) for each k, in blocks to bound memory."""
+    sums = np.empty(k.shape, complex)
+    block = max(1, 2_000_000 // max(len(x), 1))
+    for start in range(0, len(k), block):
+        part = k[start : start + block]
+        sums[start : start + block] = np.exp(-1j * part[:, None] * x[None, :]) @ y
+    return sums
 
 
 _SCHEMES = {
@@ -262,7 +293,8 @@ def to_user_units(
     """Rewrite parameters so y = sum_i v_i f(w_i x + b_i) + c in the user's units.
 
     With u = (x - x_mean) / x_std and y = y_std s + y_mean:
-    w' = w / x_std, b' = b - w x_mean / x_std, v' = y_std v, c' = y_std c + y_mean.
+    w' = w / x_std, b' = b - w x_mean / x_std, v' = y_std v, c' = y_std c + y_mean;
+    a trend d u becomes d' x with d' = y_std d / x_std, and c' loses d' x_mean.
 
     Args:
         params: w, b, v of shape (..., B, H) and c of shape (..., B), in
@@ -283,4 +315,7 @@ def to_user_units(
         v=user["v"] * scale.y_std[:, None],
         c=user["c"] * scale.y_std + scale.y_mean,
     )
+    if "d" in user:
+        user["d"] = user["d"] * scale.y_std / scale.x_std
+        user["c"] = user["c"] - user["d"] * scale.x_mean
     return user

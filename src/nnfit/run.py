@@ -75,6 +75,10 @@ class Run:
             self.params, self.samples, x, self.activation
         )
 
+    def trend(self, x: np.ndarray) -> np.ndarray | None:
+        """The learned straight line d x, (B, N) in y units, or None."""
+        return analysis.trend_line(self.params, self.samples, x)
+
     def recorded_curves(self, net: int = 0) -> np.ndarray:
         """The net's curve on the grid at each record, (R, G), in y units."""
         if self.history.curves is None:
@@ -156,6 +160,7 @@ def fit(
         start,
         w0=spec.w0,
         layers=spec.depth,
+        trend=spec.trend,
     )
 
     scale = samples.scaling

@@ -51,6 +51,8 @@ class FitSpec:
         train_snake_a: train snake's a (True) or hold it fixed.
         w0: the scale of the "siren" init, w ~ U(-w0, w0).
         depth: hidden layers of width `hidden`, 1 (the article's) to 3.
+        trend: add a learned straight line d x to the output (a periodic
+            prior plus trend, for rising series).
     """
 
     target: str = "sin"
@@ -74,6 +76,7 @@ class FitSpec:
     train_snake_a: bool = True
     w0: float = 30.0
     depth: int = 1
+    trend: bool = False
 
     def __post_init__(self) -> None:
         if self.x_range is not None:

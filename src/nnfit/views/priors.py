@@ -62,7 +62,11 @@ def _nodes_panel(ax, run: Run, net: int) -> None:
     shares, offset = run.contributions(inside)
     for node, share in enumerate(shares[net]):
         ax.plot(inside, share, color=style.node_colour(node), lw=0.9)
-    ax.plot(inside, shares[net].sum(axis=0) + offset[net], color=style.NET, lw=1.8)
+    output = shares[net].sum(axis=0) + offset[net]
+    trend = run.trend(inside)
+    if trend is not None:
+        output = output + trend[net]
+    ax.plot(inside, output, color=style.NET, lw=1.8)
     ax.set_ylim(*style.y_limits([run.samples.y[net]], [shares[net]]))
     ax.grid(True, color="#dddddd", lw=0.5)
 
