@@ -15,6 +15,7 @@ Metrics are per net (arrays of shape (B,)):
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -37,7 +38,7 @@ def predict(
 ) -> np.ndarray:
     """Each net's prediction at x (shape (N,) or (B, N)), in y units: (B, N)."""
     u = samples.scaling.x_to_unit(x)
-    s = forward(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
+    s = _forward(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
     return samples.scaling.y_from_unit(np.asarray(s, np.float64))
 
 
@@ -54,7 +55,7 @@ def node_contributions(
     y = sum_i v_i h_i(x) + c + d x.
     """
     u = samples.scaling.x_to_unit(x)
-    h = hidden_outputs(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
+    h = _hidden(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
     y_std = samples.scaling.y_std
     shares = np.asarray(params["v"], np.float64)[:, :, None] * np.asarray(h)
     offset = np.asarray(params["c"], np.float64) * y_std + samples.scaling.y_mean
@@ -120,15 +121,24 @@ def unit_slopes(
 ) -> np.ndarray:
     """f'(w_i u + b_i) at every training sample, shape (B, H, N)."""
     u = samples.scaling.x_to_unit(samples.x)
-    jparams = _as_jax(params)
-    z = jparams["w"][:, :, None] * jnp.asarray(u, _dtype(params))[:, None, :]
-    z = z + jparams["b"][:, :, None]
-    extra = {name: jparams[name][:, :, None] for name in activation.extra}
+    u = jnp.asarray(u, _dtype(params))
+    return np.asarray(_slopes(_as_jax(params), u, activation))
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _slopes(params, u, activation):
+    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
+    extra = {name: params[name][:, :, None] for name in activation.extra}
     # f is elementwise, so a forward-mode derivative along ones is f'(z).
     _, slope = jax.jvp(
         lambda value: activation(value, **extra), (z,), (jnp.ones_like(z),)
     )
-    return np.asarray(slope)
+    return slope
+
+
+# Compiled once per shape: eager JAX would compile every operation apart.
+_forward = jax.jit(forward, static_argnums=2)
+_hidden = jax.jit(hidden_outputs, static_argnums=2)
 
 
 @dataclass(frozen=True)

@@ -67,10 +67,11 @@ class DemoSize:
     steps: int
     seeds: int
     gif_every: int
+    study_seeds: int
 
 
-FULL = DemoSize(steps=1000, seeds=100, gif_every=4)
-QUICK = DemoSize(steps=100, seeds=8, gif_every=10)
+FULL = DemoSize(steps=1000, seeds=100, gif_every=4, study_seeds=20)
+QUICK = DemoSize(steps=100, seeds=8, gif_every=10, study_seeds=2)
 
 
 def run_demo(
@@ -103,8 +104,39 @@ def run_demo(
     numbers = {key: value["numbers"] for key, value in results.items()}
     numbers["settings"] = _settings(size)
     (out / "metrics.json").write_text(json.dumps(numbers, indent=2) + "\n")
-    _write_index(out, results, size)
+    extra = _studies(out, size, report)
+    _write_index(out, results, size, extra)
     return numbers
+
+
+def _studies(out: Path, size: DemoSize, report) -> list:
+    """The further studies (every prior, saw, depth, CO2) and saved claims."""
+    from nnfit import studies
+
+    steps, seeds = size.steps, size.study_seeds
+    jobs = [
+        ("every prior", lambda: studies.priors_study(out, steps, seeds)),
+        ("the saw", lambda: studies.saw_study(out, 2 * steps, seeds)),
+        ("depth", lambda: studies.depth_study(out, 2 * steps, seeds)),
+        ("CO2", lambda: studies.co2_study(out, steps, max(seeds // 4, 1))),
+    ]
+    sections = []
+    for done, (label, job) in enumerate(jobs):
+        report("studies: " + label, done, len(jobs))
+        sections.append(job())
+    report("studies", len(jobs), len(jobs))
+    claims = claims_section(out)
+    return sections + ([claims] if claims else [])
+
+
+def claims_section(out: Path):
+    """The claims table of `nnfit claims --demo OUT`, if it was run."""
+    if not (out / "claims" / "claims.json").is_file():
+        return None
+    from nnfit.claims import claims_section as section
+    from nnfit.claims import load_claims
+
+    return section(load_claims(out / "claims"))
 
 
 def _experiment(experiment, size, out, mp4, report) -> dict[str, Any]:
@@ -211,7 +243,9 @@ def _settings(size: DemoSize) -> dict[str, Any]:
     }
 
 
-def _write_index(out: Path, results: dict[str, Any], size: DemoSize) -> Path:
+def _write_index(
+    out: Path, results: dict[str, Any], size: DemoSize, extra: list
+) -> Path:
     sigmoid = results["sigmoid"]["run"]
     intro = [
         "A neural network with one hidden layer computes y = sum_i v_i f(w_i x + "
@@ -227,6 +261,7 @@ def _write_index(out: Path, results: dict[str, Any], size: DemoSize) -> Path:
     sections = [_data_section(results)]
     sections += [_experiment_section(e, results[e.activation]) for e in ARTICLE]
     sections.append(_comparison_section(results, size))
+    sections += extra
     return write_page(
         out / "index.html", "What neural networks actually do", intro, sections
     )
