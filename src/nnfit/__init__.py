@@ -2,7 +2,7 @@
 
 from nnfit.activations import ACTIVATIONS, Activation, get_activation
 from nnfit.errors import DataError, NnfitError, ShapeError, SpecError
-from nnfit.run import Run, fit, load_run
+from nnfit.notebook import Run, fit, load_run
 from nnfit.spec import FitSpec
 from nnfit.targets import TARGETS, Target, get_target
 from nnfit.training import mse

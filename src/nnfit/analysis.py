@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -278,7 +279,9 @@ def negligible_units(
     return spread < fraction * samples.y.std(axis=1)[:, None]
 
 
-def sample_spectrum(samples: Samples, net: int = 0, count: int | None = None):
+def sample_spectrum(
+    samples: Samples, net: int = 0, count: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The samples' own spectrum: amplitude against angular frequency.
 
     A periodogram for unevenly spaced x after removing a straight line: the
@@ -307,7 +310,7 @@ def sample_spectrum(samples: Samples, net: int = 0, count: int | None = None):
     return frequencies, amplitudes
 
 
-def diagnose_flat_fit(run_like, net: int = 0) -> list[str]:
+def diagnose_flat_fit(run_like: Any, net: int = 0) -> list[str]:
     """Likely causes of a flat fit (R^2 near 0) that nnfit can check.
 
     Args:

@@ -32,6 +32,7 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 VIEWS = (
+    "spectrum",
     "data",
     "fit",
     "nodes",
@@ -133,9 +134,20 @@ def fit_command(
     ),
 ) -> None:
     """Fit a curve or your data and write the run, figures and a summary."""
+    from nnfit.activations import get_activation
     from nnfit.spec import FitSpec
 
     chosen = _parse_views(views)
+    if "waves" in chosen and activation not in ("cos", "sin"):
+        raise NnfitError(
+            f"the waves view reads cos or sin nodes, not {activation!r}; drop "
+            "it from --views (the spectrum view covers snake and saw too)."
+        )
+    if "spectrum" in chosen and not get_activation(activation).periodic:
+        raise NnfitError(
+            f"the spectrum view needs a periodic activation, not {activation!r}; "
+            "drop it from --views or use cos, sin, snake or saw."
+        )
     data = _read_data(target, x_column, y_column, train_until, train_fraction)
     spec = FitSpec(
         target="data" if data else target,
@@ -370,25 +382,26 @@ def _write_views(run, chosen: list[str], out_dir: Path) -> None:
     }
     for name in chosen:
         if name in makers:
-            if name == "waves" and not run.activation.periodic:
-                raise NnfitError(
-                    f"the waves view needs a periodic activation, not "
-                    f"{run.spec.activation!r}; drop it from --views."
-                )
             figures.save_figure(makers[name](run), out_dir / f"{name}.png")
+    every = animation_every(run)
     with _progress() as bars:
         if "gif" in chosen:
-            animation.write_gif(
-                run, out_dir / "training.gif", progress=_frame_bar(bars, "GIF")
-            )
+            path = out_dir / "training.gif"
+            bar = _frame_bar(bars, "GIF")
+            animation.write_gif(run, path, every=every, progress=bar)
         if "mp4" in chosen:
-            animation.write_mp4(
-                run, out_dir / "training.mp4", progress=_frame_bar(bars, "MP4")
-            )
+            path = out_dir / "training.mp4"
+            bar = _frame_bar(bars, "MP4")
+            animation.write_mp4(run, path, every=every, progress=bar)
     if "report" in chosen:
         from nnfit.views.report import write_run_page
 
         write_run_page(run, out_dir / "index.html")
+
+
+def animation_every(run, frames: int = 250) -> int:
+    """Show every k-th record so an animation has about `frames` frames."""
+    return max(1, len(run.history.steps) // frames)
 
 
 def _print_summary(run, out_dir: Path) -> None:

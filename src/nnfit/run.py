@@ -129,8 +129,9 @@ def fit(
 
     Args:
         spec: the fit; None takes FitSpec() (the article's sigmoid run).
-        x, y: optional user data, 1-D arrays of equal length; they replace
+        x: optional user data, a 1-D array; give y with it. It replaces
             the target's samples for every net.
+        y: the values at x, a 1-D array of the same length.
         test: optional held-out (x, y) of user data, judged as heldout_mse.
         data: a label for the data (a file name), saved with the run.
         x_unit: what the data's x measures; "decimal year" shows dates.

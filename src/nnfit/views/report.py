@@ -116,7 +116,9 @@ def write_run_page(run: Run, path: str | Path, net: int = 0) -> Path:
         for make in makers
     ]
     if run.history.curves is not None:
-        images.insert(0, animation.write_gif(run, assets / "training.gif", net=net))
+        every = max(1, len(run.history.steps) // 250)
+        gif = animation.write_gif(run, assets / "training.gif", net=net, every=every)
+        images.insert(0, gif)
 
     spec = run.spec
     source = run.data or spec.target
