@@ -70,7 +70,7 @@ class DemoSize:
     study_seeds: int
 
 
-FULL = DemoSize(steps=1000, seeds=100, gif_every=4, study_seeds=20)
+FULL = DemoSize(steps=1000, seeds=100, gif_every=5, study_seeds=20)
 QUICK = DemoSize(steps=100, seeds=8, gif_every=10, study_seeds=2)
 
 

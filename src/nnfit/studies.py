@@ -157,10 +157,14 @@ def depth_study(out: Path, steps: int, seeds: int) -> Section:
             ]
         )
     path = figures.save_figure(priors.pieces_figure(counts, sizes), out / "depth.png")
+    medians = [np.median(counts[depth]) for depth in DEPTH_WIDTHS]
     text = (
         "The article closes by noting that more layers add expressive power: "
         "a deep ReLU net can fold the line into exponentially many pieces. "
-        "Whether training uses that is a measurement, not a given:"
+        "Whether training uses that is a measurement, not a given. Measured "
+        f"at about 100 parameters, the median count goes {medians[0]:.0f}, "
+        f"{medians[1]:.0f}, {medians[2]:.0f} for 1, 2, 3 layers, far below "
+        "what depth could reach."
     )
     columns = ["layers", "width", "parameters", "median pieces", "error inside"]
     return Section(
@@ -186,7 +190,7 @@ def co2_study(out: Path, steps: int, seeds: int) -> Section:
 
     series = SERIES["co2"]
     train_part, held = split(load_series("co2"), train_until=series.train_until)
-    rows, images = [], []
+    rows, images, held_out = [], [], {}
     for name, hidden, trend in CO2_PRIORS:
         spec = FitSpec(
             target="data",
@@ -205,6 +209,7 @@ def co2_study(out: Path, steps: int, seeds: int) -> Section:
             **data,
         )
         label = f"{hidden} {name}" + (" + trend" if trend else "")
+        held_out[label] = float(np.median(run.metrics["heldout_mse"]))
         rows.append(
             [
                 label,
@@ -218,12 +223,15 @@ def co2_study(out: Path, steps: int, seeds: int) -> Section:
                 figures.extrapolation_figure(run), out / f"co2_{name}.png"
             )
         )
+    best = min(held_out, key=held_out.get)
+    runner_up = sorted(held_out.values())[1]
     text = (
         f"Weekly CO2 at Mauna Loa (ppm), fitted on the years before "
         f"{series.train_until:g} and judged on the {len(held)} weeks after "
         "(orange), which the nets never see. Steps go flat and kinks go "
-        "straight; a periodic prior with a learned straight line (cos + "
-        "trend) carries the yearly cycle on into the held-out years."
+        f"straight. Measured: {best} follows the held-out years best, with a "
+        f"median held-out MSE of {held_out[best]:.3g} ppm² against "
+        f"{runner_up:.3g} for the next prior."
     )
     columns = ["prior", "train MSE (ppm²)", "held-out MSE (median)", "best seed"]
     return Section(
