@@ -293,6 +293,25 @@ def list_command(
 
 
 @app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to bind (local only by default).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    open_browser: Annotated[
+        bool, typer.Option("--open", help="Open the page in a browser.")
+    ] = False,
+) -> None:
+    """Serve the live playground: watch a net fit, node by node, in the browser."""
+    from nnfit.web.app import serve as run_server
+
+    if not 0 < port < 65536:
+        raise NnfitError(f"--port must be between 1 and 65535, got {port}.")
+    err.print(f"nnfit playground on http://{host}:{port}/ (Ctrl-C stops it)")
+    run_server(host, port, open_browser)
+
+
+@app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder from `nnfit fit`.")],
     out_file: Annotated[

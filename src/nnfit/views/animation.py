@@ -28,6 +28,7 @@ from matplotlib.transforms import offset_copy
 from PIL import Image
 
 from nnfit.errors import NnfitError
+from nnfit.network import hidden_outputs
 from nnfit.run import Run
 from nnfit.views import style
 
@@ -220,14 +221,15 @@ class Scene:
         """Node shares v_i h_i(x) at some records, (len, H, X), in y units."""
         run, net = self.run, self.net
         scale = run.samples.scaling
-        params = {k: run.history.params[k][records, net] for k in "wbv"}
-        # u: (X,), the shown x in standardised units.
+        # The records of one net, read as a batch of nets: (records, H) each.
+        params = {
+            k: jnp.asarray(v[records, net]) for k, v in run.history.params.items()
+        }
+        # u: (records, X), the shown x in standardised units.
         u = (self.x - scale.x_mean[net]) / scale.x_std[net]
-        # z = w u + b: (records, H, X)
-        w, b = params["w"][:, :, None], params["b"][:, :, None]
-        z = w * u.astype(w.dtype) + b
-        h = np.asarray(run.activation(jnp.asarray(z)), np.float64)
-        return params["v"][:, :, None] * h * scale.y_std[net]
+        u = jnp.asarray(np.tile(u, (len(records), 1)), params["w"].dtype)
+        h = np.asarray(hidden_outputs(params, u, run.activation), np.float64)
+        return np.asarray(params["v"])[:, :, None] * h * scale.y_std[net]
 
 
 def frames(
