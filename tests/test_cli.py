@@ -163,3 +163,8 @@ def test_compare_writes_one_figure_and_a_table(tmp_path, capsys):
 def test_compare_rejects_a_bad_width(tmp_path, capsys):
     assert main(["compare", "--activations", "relu:many", "--out", str(tmp_path)]) == 2
     assert "NAME:HIDDEN" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_port_out_of_range(capsys):
+    assert main(["serve", "--port", "70000"]) == 2
+    assert "--port must be between 1 and 65535" in capsys.readouterr().err
