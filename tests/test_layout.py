@@ -8,7 +8,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "nnfit"
 CORE = (
     "errors", "activations", "expression", "targets", "datasets", "samples",
-    "network", "training", "spec", "run", "analysis", "sweep",
+    "network", "training", "spec", "run", "analysis", "sweep", "claims",
 )  # fmt: skip
 VIEWS = (
     "nnfit.views",

@@ -427,7 +427,7 @@ BAD_MESSAGES = [
     ('{"type": "export", "format": "gif", "frames": 1}', "between 2 and 8"),
     ('{"type": "export", "format": "gif", "frames": 9}', "between 2 and 8"),
     ('{"type": "ping", "id": {"a": 1}}', "id must be"),
-    ("[" * 2000 + "]" * 2000, "not valid JSON"),
+    ("[" * 2000 + "]" * 2000, "nests more than 8 levels"),
     ('{"type": "ping", "pad": "' + "x" * 5000 + '"}', "the most allowed is 4096"),
 ]
 

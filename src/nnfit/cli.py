@@ -28,8 +28,8 @@ app = typer.Typer(
     rich_markup_mode=None,
     help="See what a neural network actually does: fit 1-D curves with tiny nets.",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 VIEWS = (
     "spectrum",
@@ -463,6 +463,16 @@ def _print_summary(run, out_dir: Path) -> None:
     out.print(f"Wrote the run and its views to {out_dir}/.")
 
 
+def _register_sweeps() -> None:
+    from nnfit.cli_sweep import claims_command, sweep_command
+
+    app.command(name="sweep")(sweep_command)
+    app.command(name="claims")(claims_command)
+
+
+_register_sweeps()
+
+
 def _print_flat_fits(run) -> None:
     from nnfit.analysis import diagnose_flat_fit
 
@@ -538,7 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the exit code instead of a traceback on bad input."""
     argv = sys.argv[1:] if argv is None else argv
     try:
-        app(args=argv or ["--help"], standalone_mode=False)
+        # With standalone_mode off, typer.Exit(n) comes back as the result.
+        code = app(args=argv or ["--help"], standalone_mode=False)
     except typer.Exit as done:
         return done.exit_code
     except typer.Abort:
@@ -562,7 +573,7 @@ def main(argv: list[str] | None = None) -> int:
             "run again with NNFIT_DEBUG=1 to see the traceback, and please report it."
         )
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def _sentence(text: str) -> str:

@@ -133,8 +133,8 @@ def claims_section(out: Path):
     """The claims table of `nnfit claims --demo OUT`, if it was run."""
     if not (out / "claims" / "claims.json").is_file():
         return None
-    from nnfit.claims import claims_section as section
     from nnfit.claims import load_claims
+    from nnfit.views.sweep_figures import claims_section as section
 
     return section(load_claims(out / "claims"))
 

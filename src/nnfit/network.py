@@ -112,12 +112,14 @@ def init_params(
         )
 
     nets = []
+    u_all = samples.scaling.x_to_unit(samples.x)
+    s_all = samples.scaling.y_to_unit(samples.y)
     for index, seed in enumerate(np.asarray(seeds).ravel()):
         # A stream of its own, apart from the one that drew the samples.
         rng = np.random.default_rng([int(seed), 1])
         data = _NetData(
-            u=samples.scaling.x_to_unit(samples.x)[index],
-            s=samples.scaling.y_to_unit(samples.y)[index],
+            u=u_all[index],
+            s=s_all[index],
             x_mean=samples.scaling.x_mean[index],
             x_std=samples.scaling.x_std[index],
         )

@@ -512,3 +512,27 @@ def _table(rows: list[list[str]], header: tuple[str, ...]) -> str:
         for row in rows
     )
     return f'<table style="font-size:smaller;margin-top:0.4em">{head}{body}</table>'
+
+
+def sweep(specs: Any = None, **options: Any) -> Any:
+    """Train a grid of nets in batches and return the tidy table.
+
+    One row per net: the spec columns, every metric, and whether the fit
+    succeeded under the named criterion. Same arguments as
+    `nnfit.sweep.sweep` (axes such as activation=["sigmoid", "cos"],
+    hidden=[1, 3, 10], seeds=100; out= a folder to resume from).
+
+    Args:
+        specs: FitSpec cells, or None to build them from the axes.
+        **options: the grid's axes and the sweep's options.
+
+    Returns:
+        A pandas DataFrame.
+
+    Example:
+        >>> table = sweep(activation=["cos"], hidden=[1, 3], seeds=20)
+        >>> table.groupby("hidden")["success"].mean()
+    """
+    from nnfit import sweep as sweeps
+
+    return sweeps.sweep(specs, **options).table

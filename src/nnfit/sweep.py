@@ -17,6 +17,7 @@ explicit, named criterion.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import itertools
 import json
@@ -24,10 +25,12 @@ import math
 import os
 import signal
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from contextlib import nullcontext
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, fields
 from multiprocessing import get_context
 from pathlib import Path
@@ -37,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from nnfit import analysis
-from nnfit.activations import get_activation
+from nnfit.activations import ACTIVATIONS, get_activation
 from nnfit.errors import NnfitError, SpecError
 from nnfit.run import fit
 from nnfit.spec import FitSpec
@@ -58,8 +61,13 @@ GPU_CHUNK = 20_000
 # Nodes of a periodic net whose frequency is within this fraction of the
 # largest wave's are read as one wave (their phasors add).
 SAME_FREQUENCY = 0.02
-WAVE_ACTIVATIONS = ("cos", "sin")
+# Activations read as waves, and the parity analysis.waves reads them with:
+# cos is even; sin and the saw ramp are odd.
+WAVE_ACTIVATIONS = {"cos": "cos", "sin": "sin", "saw": "sin"}
 DEVICES = ("cpu", "gpu")
+# What a fresh worker process knows: activations registered later by the
+# caller (register_activation) exist only in this process.
+SPAWNED_ACTIVATIONS = frozenset(ACTIVATIONS)
 
 # (nets done, nets in all), called after each finished batch.
 SweepProgress = Callable[[int, int], None]
@@ -114,12 +122,10 @@ class Batch:
 
     Attributes:
         cell: the cell's key (`cell_key`), shared by all its batches.
-        order: the cell's position in the grid, for sorting the table.
         spec: the cell's spec with this batch's seed and seeds.
     """
 
     cell: str
-    order: int
     spec: FitSpec
 
     @property
@@ -227,7 +233,8 @@ def sweep(
         criterion: the success criterion; None takes Criterion() (5%).
         chunk: most seeds per batch; None takes CHUNK (GPU_CHUNK on a GPU).
         workers: local worker processes; None takes one per CPU core, 1
-            trains in this process.
+            trains in this process (as do activations registered with
+            register_activation, which a new process does not know).
         scheduler: a Dask scheduler address ("tcp://host:8786") or a
             distributed.Client; batches then run on that cluster.
         device: "cpu", or "gpu" to train in this process on JAX's GPU.
@@ -237,7 +244,7 @@ def sweep(
     Returns:
         The Sweep: its table has one row per net with the spec columns,
         train_mse, r2, interp_mse, extrap_mse, dead_units, diverged_at,
-        target_variance, frequency, phase, amplitude (cos/sin nets),
+        target_variance, frequency, phase, amplitude (cos, sin, saw nets),
         success and criterion.
 
     Example:
@@ -256,7 +263,7 @@ def sweep(
     batches = plan(cells, done, chunk)
     total = sum(cell.seeds for cell in cells)
     loaded = total - sum(batch.spec.seeds for batch in batches)
-    frames = [] if folder else None
+    frames: list[pd.DataFrame] = []
     report = progress or (lambda done, total: None)
     report(loaded, total)
 
@@ -290,14 +297,14 @@ def plan(cells: Sequence[FitSpec], done: dict[str, set[int]], chunk: int) -> lis
         Batches, the most expensive first (so a pool ends evenly).
     """
     batches = []
-    for order, cell in enumerate(cells):
+    for cell in cells:
         key = cell_key(cell)
         finished = done.get(key, set())
         wanted = range(cell.seed, cell.seed + cell.seeds)
         missing = [seed for seed in wanted if seed not in finished]
         for first, count in _pieces(missing, chunk):
             spec = cell.replace(seed=first, seeds=count)
-            batches.append(Batch(key, order, spec))
+            batches.append(Batch(key, spec))
     return sorted(batches, key=lambda batch: -batch.cost)
 
 
@@ -309,7 +316,7 @@ def train_batch(spec: FitSpec) -> dict[str, np.ndarray]:
 
     Returns:
         Columns of shape (B,): seed, the metrics, diverged_at,
-        target_variance, and frequency, phase, amplitude (NaN unless cos/sin).
+        target_variance, frequency, phase, amplitude (NaN unless a wave).
     """
     run = fit(spec)
     nets = run.nets
@@ -329,14 +336,15 @@ def main_waves(user_params: dict[str, np.ndarray], activation: str) -> dict:
     within SAME_FREQUENCY of it are one wave, so their phasors add:
     A exp(i phase) = sum_k a_k exp(i phase_k). sin(x) read by cos nodes is
     cos(x - pi / 2): frequency 1, phase -pi / 2, amplitude 1. Activations
-    other than cos and sin give NaN.
+    other than WAVE_ACTIVATIONS (cos, sin, saw) give NaN.
     """
     nets = np.asarray(user_params["w"]).shape[0]
     found = np.full((3, nets), np.nan)
     if activation not in WAVE_ACTIVATIONS:
         return dict(zip(("frequency", "phase", "amplitude"), found, strict=True))
+    parity = WAVE_ACTIVATIONS[activation]
     for net in range(nets):
-        waves = analysis.waves(user_params, net, activation)
+        waves = analysis.waves(user_params, net, parity)
         main = waves[0].frequency
         near = [w for w in waves if abs(w.frequency - main) <= SAME_FREQUENCY * main]
         phasor = sum(w.amplitude * np.exp(1j * w.phase) for w in near or waves[:1])
@@ -389,14 +397,18 @@ def summarise(
     Returns:
         One row per group, in the table's order.
     """
-    groups = table.groupby(list(by), sort=False)
-    summary = groups.agg(
-        nets=("success", "size"),
-        successes=("success", "sum"),
-        median_interp_mse=("interp_mse", "median"),
-        median_extrap_mse=("extrap_mse", "median"),
-        dead_fraction=("dead_units", "mean"),
-    ).reset_index()
+    rows = table.assign(dead_fraction=table["dead_units"] / table["hidden"])
+    summary = (
+        rows.groupby(list(by), sort=False)
+        .agg(
+            nets=("success", "size"),
+            successes=("success", "sum"),
+            median_interp_mse=("interp_mse", "median"),
+            median_extrap_mse=("extrap_mse", "median"),
+            dead_fraction=("dead_fraction", "mean"),
+        )
+        .reset_index()
+    )
     summary["success_rate"] = summary["successes"] / summary["nets"]
     low, high = wilson(summary["successes"], summary["nets"], level)
     summary["low"], summary["high"] = low, high
@@ -428,7 +440,10 @@ def wilson(
     shrink = 1 + z**2 / n
     centre = (p + z**2 / (2 * n)) / shrink
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / shrink
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    # At k = 0 and k = n the ends are exactly 0 and 1; say so without rounding.
+    low = np.where(k == 0, 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(k == n, 1.0, np.clip(centre + half, 0, 1))
+    return low, high
 
 
 def save_table(result: Sweep, cells: Sequence[FitSpec]) -> None:
@@ -508,9 +523,16 @@ def _axis_values(name: str, value: Any) -> list:
 
 
 def _distinct(cells: list[FitSpec]) -> list[FitSpec]:
-    seen: dict[tuple, FitSpec] = {}
+    """The cells without repeats; one cell with two seed ranges is refused."""
+    seen: dict[str, FitSpec] = {}
     for cell in cells:
-        seen.setdefault((cell_key(cell), cell.seed, cell.seeds), cell)
+        first = seen.setdefault(cell_key(cell), cell)
+        if (first.seed, first.seeds) != (cell.seed, cell.seeds):
+            raise SpecError(
+                f"the sweep holds the same cell twice with different seeds "
+                f"({first.seed}+{first.seeds} and {cell.seed}+{cell.seeds}); "
+                "give each cell once, with all its seeds."
+            )
     return list(seen.values())
 
 
@@ -590,9 +612,15 @@ def _execute(
         )
     if not batches:
         return iter(())
+    local = sorted({b.spec.activation for b in batches} - SPAWNED_ACTIVATIONS)
+    if scheduler is not None and local:
+        raise NnfitError(
+            f"activation {local[0]!r} was registered in this process only, so "
+            "Dask workers do not know it; sweep it without a scheduler."
+        )
     if scheduler is not None:
         return _on_dask(batches, scheduler)
-    if device == "gpu" or workers == 1 or len(batches) == 1:
+    if device == "gpu" or workers == 1 or len(batches) == 1 or local:
         return _in_process(batches, device)
     return _on_pool(batches, min(workers, len(batches)))
 
@@ -617,28 +645,91 @@ def _gpu():
         found = ", ".join(sorted({d.platform for d in jax.devices()}))
         raise NnfitError(
             f"device 'gpu' was asked for but JAX finds no GPU (only {found}); "
-            "install jax[cuda12] on a machine with an NVIDIA GPU, or use cpu."
+            "install JAX with CUDA support on a machine with an NVIDIA GPU, or use cpu."
         )
     return devices[0]
 
 
 def _on_pool(batches: list[Batch], workers: int) -> Iterator:
-    pool = ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_start_worker
-    )
+    pool = _pool(workers)
+    with _main_hidden():
+        futures = {pool.submit(train_batch, b.spec): b for b in batches}
     try:
-        futures = {pool.submit(train_batch, batch.spec): batch for batch in batches}
         for future in as_completed(futures):
             yield futures[future], future.result()
+    except BrokenProcessPool:
+        # A worker died (killed, out of memory): the next sweep starts anew.
+        close_workers()
+        raise
     finally:
-        # Batches already running finish (a second or so); the rest never start.
+        # Batches not started never start; running ones finish in the pool.
+        for future in futures:
+            future.cancel()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The pool of `workers` processes, started once and kept for later
+    sweeps, so that a second sweep skips starting Python and JAX."""
+    if workers not in _POOLS:
+        context = get_context("spawn")
+        started = context.Value("i", 0)
+        cores = sorted(os.sched_getaffinity(0))
+        _POOLS[workers] = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(started, cores),
+        )
+    return _POOLS[workers]
+
+
+def close_workers() -> None:
+    """Stop the worker processes kept between sweeps (also done at exit)."""
+    while _POOLS:
+        _, pool = _POOLS.popitem()
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _start_worker() -> None:
-    # Ctrl-C goes to the whole process group: the parent alone handles it,
-    # saving every finished batch; a worker stops when the pool shuts down.
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+atexit.register(close_workers)
+
+
+@contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Spawn workers that import nnfit only, not the caller's script.
+
+    A spawned child re-runs the parent's main module unless it cannot find
+    it; a script without an `if __name__ == "__main__"` guard would then
+    start the sweep again in every worker. The workers need nothing from it
+    (they receive specs and nnfit's own function), so the pool starts them
+    while __main__ names no file and no module.
+    """
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), getattr(main, "__file__", None)
+    main.__spec__ = None
+    if path is not None:
+        del main.__file__
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
+
+
+def _start_worker(started: Any, cores: list[int]) -> None:
+    """Set up a new worker: deaf to Ctrl-C, on a core of its own.
+
+    Ctrl-C goes to the whole process group: the parent alone handles it,
+    saving every finished batch; a worker stops when the pool shuts down.
+    Unpinned, one JAX process spreads over every core for about 10% more
+    speed, so two workers on two cores would fight; pinned, each has one.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with started.get_lock():
+        index = started.value
+        started.value += 1
+    os.sched_setaffinity(0, {cores[index % len(cores)]})
 
 
 def _on_dask(batches: list[Batch], scheduler: Any) -> Iterator:

@@ -193,6 +193,34 @@ def check_settings(values: Any, limits: Limits) -> dict[str, Any]:
     return {name: SETTINGS[name](value, name, limits) for name, value in values.items()}
 
 
+# Messages are flat objects; deeper nesting is refused before parsing, so the
+# answer does not hang on the parser's recursion limit.
+MAX_NESTING = 8
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets and braces nest, outside strings (an upper bound)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _decode(raw: str | bytes | None, limits: Limits) -> dict[str, Any]:
     if not isinstance(raw, str):
         raise ProtocolError("send messages as JSON text, not binary frames.")
@@ -201,6 +229,11 @@ def _decode(raw: str | bytes | None, limits: Limits) -> dict[str, Any]:
         raise ProtocolError(
             f"the message is {size} bytes; the most allowed is "
             f"{limits.max_message_bytes} bytes."
+        )
+    if _nesting(raw) > MAX_NESTING:
+        raise ProtocolError(
+            f"the message nests more than {MAX_NESTING} levels deep; messages "
+            "are flat JSON objects."
         )
     try:
         message = json.loads(raw)
