@@ -43,6 +43,8 @@ def test_demo_metrics_hold_each_experiment_and_study(demo):
         assert 0 <= study["success_rate"] <= 1
         assert study["median_extrap_mse"] > 0
     assert "frequency_1_found" in numbers["cos"]["study"]
+    claims = json.loads((out / "claims" / "claims.json").read_text())
+    assert claims
 
 
 def test_demo_page_tells_the_story_with_the_measured_numbers(demo):

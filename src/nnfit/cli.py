@@ -63,12 +63,17 @@ def demo(
         bool, typer.Option("--quick", help="A small, fast version (for tests).")
     ] = False,
     mp4: Annotated[bool, typer.Option(help="Also write MP4 videos.")] = True,
+    claims: Annotated[
+        bool, typer.Option(help="Also measure every claim over 300 seeds (~2 min).")
+    ] = True,
 ) -> None:
     """Reproduce the article: sigmoid-10, ReLU-100 and cos-3 on sin(x)."""
     from nnfit.demo import run_demo
 
     with _progress() as bars:
-        numbers = run_demo(out_dir, quick=quick, mp4=mp4, progress=_demo_bar(bars))
+        numbers = run_demo(
+            out_dir, quick=quick, mp4=mp4, claims=claims, progress=_demo_bar(bars)
+        )
 
     table = Table(title="What neural networks actually do: sin(x), measured")
     for column in ("net", "seeds", "fit the range", "error inside", "error outside"):

@@ -79,6 +79,7 @@ def run_demo(
     *,
     quick: bool = False,
     mp4: bool = True,
+    claims: bool = True,
     progress: DemoProgress | None = None,
 ) -> dict[str, Any]:
     """Run the article's three experiments and write everything into `out`.
@@ -87,6 +88,8 @@ def run_demo(
         out: the output folder (created).
         quick: a small version (100 steps, 8 seeds) for tests.
         mp4: also write MP4 animations (needs imageio-ffmpeg's ffmpeg).
+        claims: also measure every claim over many seeds (`nnfit claims`;
+            300 seeds per cell, about two minutes; a tiny grid when quick).
         progress: told what is happening, as (label, done, total).
 
     Returns:
@@ -104,6 +107,8 @@ def run_demo(
     numbers = {key: value["numbers"] for key, value in results.items()}
     numbers["settings"] = _settings(size)
     (out / "metrics.json").write_text(json.dumps(numbers, indent=2) + "\n")
+    if claims:
+        _run_claims(out / "claims", quick, report)
     extra = _studies(out, size, report)
     _write_index(out, results, size, extra)
     return numbers
@@ -127,6 +132,16 @@ def _studies(out: Path, size: DemoSize, report) -> list:
     report("studies", len(jobs), len(jobs))
     claims = claims_section(out)
     return sections + ([claims] if claims else [])
+
+
+def _run_claims(folder: Path, quick: bool, report) -> None:
+    from nnfit.claims import FULL, QUICK, run_claims, save_claims
+    from nnfit.views.sweep_figures import write_claims_page
+
+    progress = lambda done, total: report("claims", done, total)  # noqa: E731
+    result = run_claims(QUICK if quick else FULL, out=folder, progress=progress)
+    save_claims(result, folder)
+    write_claims_page(result, folder)
 
 
 def claims_section(out: Path):
