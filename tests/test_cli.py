@@ -168,3 +168,84 @@ def test_compare_rejects_a_bad_width(tmp_path, capsys):
 def test_serve_refuses_a_port_out_of_range(capsys):
     assert main(["serve", "--port", "70000"]) == 2
     assert "--port must be between 1 and 65535" in capsys.readouterr().err
+
+
+def test_a_formula_with_a_slash_is_a_formula_not_a_path(tmp_path, capsys):
+    assert main(["fit", "sin(x)/x", "--steps", "50", "--out", str(tmp_path)]) == 0
+    assert Run.load(tmp_path).spec.target == "sin(x)/x"
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["fit", "--out", "{file}"], "cannot be used as an output folder"),
+        (["fit", "co2", "--noise", "0.2"], "--samples, --noise and --range"),
+        (["fit", "co2", "--x", "0"], "shipped series"),
+        (["fit", "(" * 300 + "x" + ")" * 300], "more than the limit of 500"),
+        (["fit", "--range=-1e308,1e308"], "rescale x"),
+        (["fit", "1e300*sin(x)"], "rescale"),
+        (["fit", "--seeds", "500", "--views", "gif"], "record_curves=False"),
+    ],
+)
+def test_more_bad_input_gives_one_sentence_and_exit_2(args, words, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    args = [arg.replace("{file}", str(blocker)) for arg in args]
+    if "--out" not in args:
+        args += ["--out", str(tmp_path / "out")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1
+
+
+def test_a_reused_folder_keeps_no_stale_views(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "fit",
+                "--activation",
+                "cos",
+                "--hidden",
+                "3",
+                "--steps",
+                "20",
+                "--views",
+                "waves,fit",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    assert (tmp_path / "waves.png").is_file()
+    assert main(["fit", "--steps", "20", "--out", str(tmp_path)]) == 0
+    assert not (tmp_path / "waves.png").exists()
+
+
+def test_report_pages_snake_and_saw_runs(tmp_path, capsys):
+    for activation in ("snake", "saw"):
+        folder = tmp_path / activation
+        assert (
+            main(
+                [
+                    "fit",
+                    "--activation",
+                    activation,
+                    "--steps",
+                    "20",
+                    "--out",
+                    str(folder),
+                ]
+            )
+            == 0
+        )
+        assert main(["report", str(folder)]) == 0
+        assert (folder / "index.html").is_file()
+
+
+def test_a_long_fit_records_at_most_a_thousand_steps(tmp_path, capsys):
+    assert (
+        main(["fit", "--steps", "3000", "--views", "gif", "--out", str(tmp_path)]) == 0
+    )
+    run = Run.load(tmp_path)
+    assert run.spec.record_every == 3 and len(run.history.steps) == 1001

@@ -70,6 +70,7 @@ def demo(
     """Reproduce the article: sigmoid-10, ReLU-100 and cos-3 on sin(x)."""
     from nnfit.demo import run_demo
 
+    _prepare_out(out_dir)
     with _progress() as bars:
         numbers = run_demo(
             out_dir, quick=quick, mp4=mp4, claims=claims, progress=_demo_bar(bars)
@@ -104,8 +105,17 @@ def fit_command(
     steps: Annotated[int, typer.Option(help="Training steps.")] = 1000,
     lr: Annotated[float, typer.Option(help="Learning rate.")] = 0.05,
     optimizer: Annotated[str, typer.Option(help="adam or sgd.")] = "adam",
-    samples: Annotated[int, typer.Option(help="Training samples.")] = 50,
-    noise: Annotated[float, typer.Option(help="Noise standard deviation.")] = 0.1,
+    samples: Annotated[
+        int | None, typer.Option(help="Training samples [default: 50].")
+    ] = None,
+    noise: Annotated[
+        float | None, typer.Option(help="Noise standard deviation [default: 0.1].")
+    ] = None,
+    depth: Annotated[int, typer.Option(help="Hidden layers of equal width.")] = 1,
+    init: Annotated[
+        str | None,
+        typer.Option(help="range, normal, uniform, spectrum or siren."),
+    ] = None,
     x_range: Annotated[
         str | None,
         typer.Option(
@@ -154,6 +164,12 @@ def fit_command(
             "drop it from --views or use cos, sin, snake or saw."
         )
     data = _read_data(target, x_column, y_column, train_until, train_fraction)
+    if data and (samples is not None or noise is not None or x_range is not None):
+        raise NnfitError(
+            "--samples, --noise and --range shape a target's samples; your data "
+            "brings its own, so drop them (choose held-out data with "
+            "--train-until or --train-fraction)."
+        )
     spec = FitSpec(
         target="data" if data else target,
         activation=activation,
@@ -161,15 +177,20 @@ def fit_command(
         steps=steps,
         lr=lr,
         optimizer=optimizer,
-        samples=len(data.train) if data else samples,
-        noise=0.0 if data else noise,
+        samples=len(data.train) if data else (samples or 50),
+        noise=0.0 if data else (0.1 if noise is None else noise),
         x_range=_parse_range(x_range),
         seed=seed,
         seeds=seeds,
         trend=trend,
+        depth=depth,
+        init=init,
+        record_every=record_every_for(steps),
         record_curves=bool({"gif", "mp4", "report"} & set(chosen)),
     )
+    _prepare_out(out_dir)
     run = _train(spec, data)
+    _clear_views(out_dir)
     run.save(out_dir)
     _write_views(run, chosen, out_dir)
     _print_summary(run, out_dir)
@@ -206,6 +227,7 @@ def compare(
 
     chosen = _parse_activations(activations, hidden)
     base = FitSpec(target=target, steps=steps, lr=lr, seed=seed, record_curves=False)
+    _prepare_out(out_dir)
     specs = {name: base.replace(activation=name, hidden=h) for name, h in chosen}
     runs = {}
     with _progress() as bars:
@@ -328,7 +350,11 @@ def report(
     from nnfit.views.report import write_run_page
 
     run = Run.load(run_dir)
-    path = write_run_page(run, out_file or run_dir / "index.html")
+    out_file = out_file or run_dir / "index.html"
+    if out_file.is_dir():
+        raise NnfitError(f"--out {out_file} is a folder; give an HTML file name.")
+    _prepare_out(out_file.parent)
+    path = write_run_page(run, out_file)
     out.print(f"Wrote {path}.")
 
 
@@ -356,6 +382,14 @@ def _train(spec, data):
     return run
 
 
+def _is_file(text: str) -> bool:
+    # A formula such as "sin(x)/x" is no path; a 100 KB one is no file name.
+    try:
+        return len(text) < 4096 and Path(text).is_file()
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class _Data:
     train: Any
@@ -368,8 +402,7 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
     """A CSV file or a shipped series as training (and held-out) tables."""
     from nnfit.datasets import SERIES, load_series, read_csv, split
 
-    looks_like_file = target.lower().endswith((".csv", ".tsv", ".txt"))
-    is_file = looks_like_file or os.path.sep in target or Path(target).is_file()
+    is_file = target.lower().endswith((".csv", ".tsv", ".txt")) or _is_file(target)
     if target in SERIES:
         table = load_series(target)
         if train_until is None and train_fraction is None:
@@ -384,6 +417,11 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
             )
         return None
 
+    if target in SERIES and (x_column or y_column):
+        raise NnfitError(
+            f"--x and --y choose CSV columns; {target!r} is a shipped series "
+            "with its own x and y, so drop them."
+        )
     label = target if target in SERIES else Path(target).name
     x_unit = SERIES[target].x_unit if target in SERIES else None
     x_unit = "decimal year" if table.dates else x_unit
@@ -421,6 +459,44 @@ def _write_views(run, chosen: list[str], out_dir: Path) -> None:
         from nnfit.views.report import write_run_page
 
         write_run_page(run, out_dir / "index.html")
+
+
+def record_every_for(steps: int, records: int = 1000) -> int:
+    """The smallest k dividing steps that keeps at most `records` records."""
+    if steps < 1:
+        return 1
+    return next(
+        k for k in range(1, steps + 1) if steps % k == 0 and steps // k <= records
+    )
+
+
+def _prepare_out(folder: Path) -> Path:
+    """Make the output folder now, before any training, or say why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".nnfit-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise NnfitError(
+            f"--out {folder} cannot be used as an output folder ({reason}); "
+            "choose a folder you can write to."
+        ) from None
+    return folder
+
+
+# Files a fit writes besides the run itself; cleared so no stale view remains.
+VIEW_FILES = tuple(f"{name}.png" for name in VIEWS) + (
+    "training.gif",
+    "training.mp4",
+    "index.html",
+)
+
+
+def _clear_views(folder: Path) -> None:
+    for name in VIEW_FILES:
+        (folder / name).unlink(missing_ok=True)
 
 
 def animation_every(run, frames: int = 250) -> int:
@@ -544,6 +620,9 @@ def _demo_bar(bars: Progress):
     def update(label: str, done: int, total: int) -> None:
         if label not in tasks:
             tasks[label] = bars.add_task(label, total=total)
+            if not err.is_terminal:
+                # No bars without a terminal: one line per stage instead.
+                err.print(f"{label} ...")
         bars.update(tasks[label], completed=done, total=total)
 
     return update

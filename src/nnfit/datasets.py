@@ -154,12 +154,26 @@ def read_csv(
     return _table(data, header, x_index, y_index, label, Path(path).name)
 
 
+# 1-D curves need no more; this keeps a wrong path (a log, a disk image) cheap.
+MAX_FILE_BYTES = 256 * 2**20
+
+
 def _read_text(path: Path, label: str) -> str:
     """The file's text, refusing what is missing, empty or not text."""
     if not path.exists():
         raise DataError(f"data file {label} does not exist; check the path.")
     if path.is_dir():
         raise DataError(f"{label} is a folder, not a data file; give a CSV file.")
+    if not path.is_file():
+        raise DataError(
+            f"{label} is not a regular file (a device or a pipe); give a CSV file."
+        )
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DataError(
+            f"data file {label} is {path.stat().st_size / 2**20:.0f} MiB; nnfit "
+            f"reads at most {MAX_FILE_BYTES // 2**20} MiB (a few million rows), "
+            "so thin or cut the file first."
+        )
     try:
         raw = path.read_bytes()
     except OSError as error:

@@ -187,7 +187,7 @@ def _figures(run: Run, folder: Path, out: Path, with_data: bool) -> dict[str, Pa
         "extrapolation": figures.extrapolation_figure,
         "loss": figures.loss_figure,
     }
-    if run.activation.periodic:
+    if run.spec.activation in ("cos", "sin"):
         makers["waves"] = figures.waves_figure
 
     paths = {}
@@ -315,7 +315,7 @@ def _experiment_section(experiment: Experiment, result: dict[str, Any]) -> Secti
     images = [paths["gif"], paths["nodes"], paths["extrapolation"]]
     images += [paths["waves"]] if "waves" in paths else []
     images.append(paths["loss"])
-    links = [("run folder", f"{experiment.activation}/run/spec.json")]
+    links = [("run folder", f"{experiment.activation}/run/")]
     if paths.get("mp4"):
         links.append(("MP4 video", f"{experiment.activation}/training.mp4"))
     title = f"{experiment.hidden} {experiment.activation} nodes"

@@ -16,7 +16,7 @@ import numpy as np
 
 from nnfit import analysis
 from nnfit.activations import Activation, get_activation
-from nnfit.errors import DataError, NnfitError
+from nnfit.errors import DataError, NnfitError, SpecError
 from nnfit.network import init_params, to_user_units
 from nnfit.samples import Samples, Scaling, draw_samples, samples_from_data
 from nnfit.spec import FitSpec
@@ -146,6 +146,15 @@ def fit(
         >>> float(run.metrics["extrap_mse"][0]) < 0.1
         True
     """
+    if spec is not None and not isinstance(spec, FitSpec):
+        raise SpecError(
+            f"spec must be a FitSpec or None, got {spec!r}; pass fields by name, "
+            "e.g. fit(target='sin', activation='cos')."
+        )
+    if progress is not None and not callable(progress):
+        raise SpecError(
+            f"progress must be a function of (done, total), got {progress!r}."
+        )
     spec = (spec or FitSpec()).replace(**changes) if changes else spec or FitSpec()
     samples = make_samples(spec, x, y, test)
     seeds = spec.seed + np.arange(spec.seeds)
@@ -197,6 +206,10 @@ def make_samples(
     """The spec's samples: drawn from its target, or the user's x and y."""
     if (x is None) != (y is None):
         raise DataError("give both x and y, or neither to sample the target.")
+    if test is not None and (x is None or len(test) != 2):
+        raise DataError(
+            "test must be a pair (x, y) of held-out data, given with x and y."
+        )
     if x is not None:
         return samples_from_data(
             x,
@@ -244,11 +257,17 @@ def load_run(folder: str | Path) -> Run:
     try:
         meta = json.loads((folder / "spec.json").read_text())
         arrays = dict(np.load(folder / "arrays.npz"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, KeyError):
         raise DataError(
-            f"{folder} is not a readable nnfit run folder ({error}); "
-            "point at a folder written by `nnfit fit --out`."
+            f"{folder} is not a readable nnfit run folder (spec.json or "
+            "arrays.npz is missing or damaged); point at a folder written by "
+            "`nnfit fit --out`."
         ) from None
+    if meta.get("format") != FORMAT:
+        raise DataError(
+            f"{folder} holds a run of format {meta.get('format')!r}; this nnfit "
+            f"reads format {FORMAT}."
+        )
 
     samples = Samples(
         arrays["samples.x"],

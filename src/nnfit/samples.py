@@ -116,6 +116,7 @@ def draw_samples(
 
     x, y = np.stack(xs), np.stack(ys)
     _check_finite_targets(target, x, y)
+    _check_magnitude(y, f"target {target.name!r}")
     grid, inside = make_grid(x_range, extrapolation)
     truth = target(grid)
     return Samples(x, y, (low, high), grid, inside, truth, fit_scaling(x, y), noise)
@@ -162,6 +163,8 @@ def samples_from_data(
 
 def _check_test(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x), np.asarray(y)
+    if np.iscomplexobj(x) or np.iscomplexobj(y):
+        raise DataError("x and y must be real numbers, not complex ones.")
     if x.ndim != 1 or x.shape != y.shape or x.size == 0:
         raise ShapeError(
             f"held-out x has shape {x.shape} and y has shape {y.shape}; give "
@@ -177,6 +180,8 @@ def check_pair(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     N, which would silently fit every x to every y.
     """
     x, y = np.asarray(x), np.asarray(y)
+    if np.iscomplexobj(x) or np.iscomplexobj(y):
+        raise DataError("x and y must be real numbers, not complex ones.")
     if x.ndim != 1 or y.ndim != 1 or x.shape != y.shape:
         raise ShapeError(
             f"x has shape {x.shape} and y has shape {y.shape}; give both as 1-D "
@@ -196,7 +201,20 @@ def check_pair(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 f"{name} holds a non-finite value ({values[bad[0]]}) at index "
                 f"{bad[0]}; drop or fix such rows before fitting."
             )
+        _check_magnitude(values, name)
     return x, y
+
+
+def _check_magnitude(values: np.ndarray, name: str) -> None:
+    """Refuse values whose squares would overflow while standardising."""
+    from nnfit.spec import MAX_MAGNITUDE
+
+    largest = float(np.max(np.abs(values)))
+    if largest > MAX_MAGNITUDE:
+        raise DataError(
+            f"{name} reaches {largest:.3g}, past the {MAX_MAGNITUDE:g} nnfit can "
+            f"standardise; rescale {name} (divide by a power of ten) first."
+        )
 
 
 def make_grid(

@@ -7,6 +7,7 @@ It is saved as JSON beside the arrays of a run folder.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -21,6 +22,13 @@ MAX_HIDDEN = 4096
 MAX_SAMPLES = 1_000_000
 MAX_STEPS = 10_000_000
 MAX_SEEDS = 1_000_000
+# Widest |x| or |y| nnfit standardises; squares must stay finite in float64.
+MAX_MAGNITUDE = 1e100
+# One batch's (nets, hidden, samples) tensor, in elements: about 1 GB in
+# float32 at the limit. Larger grids go through nnfit.sweep, in chunks.
+MAX_BATCH_ELEMENTS = 250_000_000
+# Recorded curves, records x nets x grid points: about 1 GB in float32.
+MAX_CURVE_ELEMENTS = 250_000_000
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,10 @@ class FitSpec:
 
 
 def _check(spec: FitSpec) -> None:
+    if not isinstance(spec.target, str):
+        raise SpecError(
+            f"target must be text (a built-in name or a formula), got {spec.target!r}."
+        )
     _check_int(spec.hidden, "hidden", 1, MAX_HIDDEN)
     _check_int(spec.steps, "steps", 1, MAX_STEPS)
     _check_int(spec.samples, "samples", 3, MAX_SAMPLES)
@@ -139,10 +151,31 @@ def _check(spec: FitSpec) -> None:
     from nnfit.activations import get_activation
 
     get_activation(spec.activation)
+    _check_size(spec)
+
+
+def _check_size(spec: FitSpec) -> None:
+    """Refuse batches that would not fit in memory, with the way round."""
+    batch = spec.seeds * spec.hidden * spec.samples * spec.depth
+    if batch > MAX_BATCH_ELEMENTS:
+        raise SpecError(
+            f"{spec.seeds} nets x {spec.hidden} nodes x {spec.samples} samples "
+            "is too large for one batch; use nnfit.sweep (nnfit sweep), which "
+            "trains a grid in chunks, or fewer seeds."
+        )
+    records = spec.steps // spec.record_every + 1
+    # About 400 grid points per training range, times the extrapolation.
+    curves = records * spec.seeds * (400 * spec.extrapolation + 1)
+    if spec.record_curves and curves > MAX_CURVE_ELEMENTS:
+        raise SpecError(
+            f"recording curves of {spec.seeds} nets at {records} steps would "
+            f"take about {4 * curves / 2**30:.1f} GB; pass record_curves=False, "
+            "fewer seeds, or a larger record_every."
+        )
 
 
 def _check_int(value: Any, name: str, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise SpecError(f"{name} must be a whole number, got {value!r}.")
     if not low <= value <= high:
         raise SpecError(
@@ -154,7 +187,7 @@ def _check_int(value: Any, name: str, low: int, high: int) -> None:
 def _check_float(
     value: Any, name: str, *, low: float, high: float, low_open: bool = False
 ) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise SpecError(f"{name} must be a number, got {value!r}.")
     too_low = value <= low if low_open else value < low
     if not math.isfinite(value) or too_low or value > high:
@@ -176,7 +209,7 @@ def _check_range(x_range: tuple[float, ...]) -> None:
         )
     low, high = x_range
     for value in (low, high):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise SpecError(f"x_range must hold numbers, got {value!r}.")
         if not math.isfinite(value):
             raise SpecError(f"x_range must be finite, got {list(x_range)!r}.")
@@ -184,4 +217,9 @@ def _check_range(x_range: tuple[float, ...]) -> None:
         raise SpecError(
             f"x_range must go from low to high, got ({low:g}, {high:g}); "
             "swap the two ends."
+        )
+    if max(abs(low), abs(high)) > MAX_MAGNITUDE:
+        raise SpecError(
+            f"x_range ({low:g}, {high:g}) reaches past {MAX_MAGNITUDE:g}; "
+            "rescale x, e.g. to thousands or millions."
         )

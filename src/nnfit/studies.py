@@ -95,8 +95,9 @@ def saw_study(out: Path, steps: int, seeds: int) -> Section:
         "identity, so a vertical jump would give no gradient at all to the "
         "phase and only a misleading one to the frequency; the saw here falls "
         "back over the last quarter of each period, and that slope carries "
-        "the gradient. One saw node, started off frequency 1 with random "
-        "phases, trained on the noisy samples of sin(x):"
+        "the gradient. The table trains one saw node per seed, started off "
+        "frequency 1 with random phases, on the noisy samples of sin(x); the "
+        "figure shows a 3-node saw net after training from nnfit's usual start."
     )
     columns = ["start frequency", "median learned", "moved closer", "within 2% of 1"]
     return Section(

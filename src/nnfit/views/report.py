@@ -107,9 +107,13 @@ def write_run_page(run: Run, path: str | Path, net: int = 0) -> Path:
     path = Path(path)
     assets = path.parent / f"{path.stem}_files"
     assets.mkdir(parents=True, exist_ok=True)
+    from nnfit.views.priors import spectrum_figure
+
     makers = [figures.fit_figure, figures.nodes_figure, figures.extrapolation_figure]
-    if run.activation.periodic:
+    if run.spec.activation in ("cos", "sin"):
         makers.append(figures.waves_figure)
+    if run.activation.periodic:
+        makers.append(spectrum_figure)
     makers.append(figures.loss_figure)
     images = [
         figures.save_figure(make(run, net), assets / f"{make.__name__}.png")

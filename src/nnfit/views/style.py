@@ -71,9 +71,12 @@ def check_net(run: Run, net: int) -> int:
 
 
 def nodes_phrase(run: Run) -> str:
-    """'10 sigmoid nodes' or '1 cos node'."""
-    hidden = run.spec.hidden
-    return f"{hidden} {run.spec.activation} node{'s' if hidden != 1 else ''}"
+    """'10 sigmoid nodes', '1 cos node', '10 cos nodes + trend'."""
+    spec = run.spec
+    phrase = f"{spec.hidden} {spec.activation} node{'s' if spec.hidden != 1 else ''}"
+    if spec.depth > 1:
+        phrase += f" x {spec.depth} layers"
+    return phrase + (" + trend" if spec.trend else "")
 
 
 def run_title(run: Run, net: int) -> str:
