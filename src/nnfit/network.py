@@ -36,7 +36,7 @@ def forward(params: Params, u: jnp.ndarray, activation: Activation) -> jnp.ndarr
     """The nets' outputs s, shape (B, N), for inputs u of shape (B, N)."""
     # v_i h_i summed over i, without building (B, H, N) twice.
     h = hidden_outputs(params, u, activation)
-    s = jnp.einsum("bh,bhn->bn", params["v"], h) + params["c"][:, None]
+    s = jnp.sum(params["v"][:, :, None] * h, axis=1) + params["c"][:, None]
     if "d" in params:
         s = s + params["d"][:, None] * u
     return s
