@@ -17,7 +17,7 @@ from nnfit.errors import DataError, ShapeError
 from nnfit.targets import Target
 
 # Points of the grid inside the training range; the wide grid keeps that density.
-GRID_INSIDE = 400
+GRID_INSIDE = 250
 
 
 @dataclass(frozen=True)
