@@ -133,15 +133,7 @@ class Trainer:
         check_shapes(self.u.shape, self.s.shape)
 
         start = {key: jnp.asarray(value, kind) for key, value in params.items()}
-        nets = self.u.shape[0]
-        self.state = (
-            start,
-            make_optimizer(optimizer, 0.0).init(start),
-            start,
-            jnp.ones(nets, bool),
-            jnp.full(nets, -1, jnp.int32),
-            jnp.zeros((), jnp.int32),
-        )
+        self.state = _start(start, optimizer)
 
     @property
     def step(self) -> int:
@@ -150,8 +142,7 @@ class Trainer:
     @property
     def params(self) -> Params:
         """The current parameters; a diverged net's last finite ones."""
-        params, _, good, alive, _, _ = self.state
-        return _keep_alive(alive, params, good)
+        return _current(self.state)
 
     @property
     def diverged_at(self) -> np.ndarray:
@@ -159,8 +150,7 @@ class Trainer:
 
     def record(self) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
         """The current parameters and curves, as the recorder stores them."""
-        params = self.params
-        curves = _curves(params, self.grid, self.activation)
+        params, curves = _snapshot(self.state, self.grid, self.activation)
         return _numpy(params), None if curves is None else np.asarray(curves)
 
     def advance(self, steps: int, record_every: int, lr: float) -> History:
@@ -188,12 +178,46 @@ class Trainer:
 
     def final_loss(self) -> np.ndarray:
         """Per-net loss at the current parameters; marks fresh divergence."""
-        params, opt, good, alive, diverged, step = self.state
-        loss = mse(forward(params, self.u, self.activation), self.s)
-        broke = alive & ~jnp.isfinite(loss)
-        diverged = jnp.where(broke, step, diverged)
-        self.state = (params, opt, good, alive & ~broke, diverged, step)
+        self.state, loss = _finish(self.state, self.u, self.s, self.activation)
         return np.asarray(loss)
+
+
+# The state's small steps, compiled: eager JAX would dispatch each operation
+# apart, which costs more than a whole short fit.
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _start(params: Params, optimizer: str) -> tuple:
+    nets = params["c"].shape[0]
+    return (
+        params,
+        make_optimizer(optimizer, 0.0).init(params),
+        params,
+        jnp.ones(nets, bool),
+        jnp.full(nets, -1, jnp.int32),
+        jnp.zeros((), jnp.int32),
+    )
+
+
+@jax.jit
+def _current(state: tuple) -> Params:
+    params, _, good, alive, _, _ = state
+    return _keep_alive(alive, params, good)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _snapshot(state: tuple, grid: jax.Array | None, activation: Activation):
+    params = _current(state)
+    return params, _curves(params, grid, activation)
+
+
+@functools.partial(jax.jit, static_argnums=3)
+def _finish(state: tuple, u: jax.Array, s: jax.Array, activation: Activation):
+    params, opt, good, alive, diverged, step = state
+    loss = mse(forward(params, u, activation), s)
+    broke = alive & ~jnp.isfinite(loss)
+    diverged = jnp.where(broke, step, diverged)
+    return (params, opt, good, alive & ~broke, diverged, step), loss
 
 
 def train(
@@ -301,7 +325,12 @@ def _program(
 
     def one_block(lr, u, s, carry, _):
         step = functools.partial(one_step, lr, u, s)
-        carry, loss = jax.lax.scan(step, carry, length=record_every)
+        if record_every == 1:
+            # No inner loop of one step: its loop overhead would double the cost.
+            carry, loss = step(carry, None)
+            loss = loss[None]
+        else:
+            carry, loss = jax.lax.scan(step, carry, length=record_every)
         params = _keep_alive(carry[3], carry[0], carry[2])
         return carry, (loss, params)
 

