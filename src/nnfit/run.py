@@ -19,7 +19,7 @@ from nnfit.activations import Activation, get_activation
 from nnfit.errors import DataError, NnfitError, SpecError
 from nnfit.network import init_params, to_user_units
 from nnfit.samples import Samples, Scaling, draw_samples, samples_from_data
-from nnfit.spec import FitSpec
+from nnfit.spec import FitSpec, check_size
 from nnfit.targets import get_target
 from nnfit.training import History, Progress, train
 
@@ -156,6 +156,7 @@ def fit(
             f"progress must be a function of (done, total), got {progress!r}."
         )
     spec = (spec or FitSpec()).replace(**changes) if changes else spec or FitSpec()
+    check_size(spec)
     samples = make_samples(spec, x, y, test)
     seeds = spec.seed + np.arange(spec.seeds)
     activation = get_activation(spec.activation)

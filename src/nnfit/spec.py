@@ -151,11 +151,14 @@ def _check(spec: FitSpec) -> None:
     from nnfit.activations import get_activation
 
     get_activation(spec.activation)
-    _check_size(spec)
 
 
-def _check_size(spec: FitSpec) -> None:
-    """Refuse batches that would not fit in memory, with the way round."""
+def check_size(spec: FitSpec) -> None:
+    """Refuse a fit that would not fit in memory, with the way round.
+
+    Checked when a fit starts, not when a spec is made: a sweep builds large
+    specs and turns their curve recording off before it trains them.
+    """
     batch = spec.seeds * spec.hidden * spec.samples * spec.depth
     if batch > MAX_BATCH_ELEMENTS:
         raise SpecError(
