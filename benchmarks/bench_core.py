@@ -119,9 +119,7 @@ def replot_gif(folder: Path, frames: int = 100) -> float:
         ax.plot(grid, curve, color="#222222")
         canvas.draw()
         images.append(Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]))
-    images[0].save(
-        io.BytesIO(), format="GIF", save_all=True, append_images=images[1:]
-    )
+    images[0].save(io.BytesIO(), format="GIF", save_all=True, append_images=images[1:])
     return (time.perf_counter() - start) / len(curves)
 
 

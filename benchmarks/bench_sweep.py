@@ -29,19 +29,13 @@ from pathlib import Path
 from nnfit.spec import FitSpec
 from nnfit.sweep import as_cell, close_workers, sweep, train_batch
 
+# The shared timing helpers live beside this file, in bench_core.py.
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_core import best_of, torch_one_fit  # noqa: E402
+
 STEPS = 1000
 # The hand-fused C kernel's time for 10,000 nets, quoted in the issue.
 C_KERNEL_SECONDS_PER_10000 = 1.9
-
-
-def best_of(repeats: int, work) -> float:
-    """The fastest of several timed calls, in seconds (least disturbed)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def batch_rate(chunk: int) -> float:
@@ -66,9 +60,6 @@ def sweep_seconds(nets: int, chunk: int, workers: int) -> tuple[float, float]:
 
 def plain_loop_seconds() -> float:
     """Seconds for one 1000-step fit in the plain PyTorch loop."""
-    sys.path.insert(0, str(Path(__file__).parent))
-    from bench_core import torch_one_fit
-
     return torch_one_fit(STEPS)
 
 
