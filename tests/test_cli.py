@@ -249,3 +249,12 @@ def test_a_long_fit_records_at_most_a_thousand_steps(tmp_path, capsys):
     )
     run = Run.load(tmp_path)
     assert run.spec.record_every == 3 and len(run.history.steps) == 1001
+
+
+def test_a_shipped_series_keeps_its_units_and_held_out_years(tmp_path, capsys):
+    assert main(["fit", "CO2", "--steps", "20", "--out", str(tmp_path)]) == 0
+    run = Run.load(tmp_path)
+    assert (run.data, run.x_unit, run.y_unit) == ("co2", "decimal year", "ppm")
+    assert run.samples.test_x.min() >= 1990 > run.samples.x.max()
+    assert np.isfinite(run.metrics["heldout_mse"][0])
+    assert "held-out MSE" in capsys.readouterr().out

@@ -374,6 +374,7 @@ def _train(spec, data):
                 test=test,
                 data=data.label,
                 x_unit=data.x_unit,
+                y_unit=data.y_unit,
                 progress=progress,
             )
         else:
@@ -396,12 +397,15 @@ class _Data:
     heldout: Any
     label: str
     x_unit: str | None
+    y_unit: str | None
 
 
 def _read_data(target, x_column, y_column, train_until, train_fraction):
     """A CSV file or a shipped series as training (and held-out) tables."""
     from nnfit.datasets import SERIES, load_series, read_csv, split
 
+    # Dataset names are case-blind: "CO2" is co2.
+    target = target.lower() if target.lower() in SERIES else target
     is_file = target.lower().endswith((".csv", ".tsv", ".txt")) or _is_file(target)
     if target in SERIES:
         table = load_series(target)
@@ -425,10 +429,11 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
     label = target if target in SERIES else Path(target).name
     x_unit = SERIES[target].x_unit if target in SERIES else None
     x_unit = "decimal year" if table.dates else x_unit
+    y_unit = SERIES[target].y_unit if target in SERIES else None
     if train_until is None and train_fraction is None:
-        return _Data(table, None, label, x_unit)
+        return _Data(table, None, label, x_unit, y_unit)
     train, heldout = split(table, train_until=train_until, fraction=train_fraction)
-    return _Data(train, heldout, label, x_unit)
+    return _Data(train, heldout, label, x_unit, y_unit)
 
 
 def _write_views(run, chosen: list[str], out_dir: Path) -> None:

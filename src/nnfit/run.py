@@ -40,6 +40,7 @@ class Run:
         data: where user data came from (a file name), or None for a target.
         notes: warnings about the data, one sentence each.
         x_unit: what x measures, e.g. "decimal year"; None for plain numbers.
+        y_unit: what y measures, e.g. "ppm"; None for plain numbers.
     """
 
     spec: FitSpec
@@ -51,6 +52,7 @@ class Run:
     data: str | None = None
     notes: list[str] = field(default_factory=list)
     x_unit: str | None = None
+    y_unit: str | None = None
 
     @property
     def activation(self) -> Activation:
@@ -122,6 +124,7 @@ def fit(
     test: tuple[np.ndarray, np.ndarray] | None = None,
     data: str | None = None,
     x_unit: str | None = None,
+    y_unit: str | None = None,
     progress: Progress | None = None,
     **changes: Any,
 ) -> Run:
@@ -135,6 +138,7 @@ def fit(
         test: optional held-out (x, y) of user data, judged as heldout_mse.
         data: a label for the data (a file name), saved with the run.
         x_unit: what the data's x measures; "decimal year" shows dates.
+        y_unit: what the data's y measures, for axis labels.
         progress: called with (steps done, steps in all) during training.
         **changes: spec fields to change, e.g. activation="cos", hidden=3.
 
@@ -194,6 +198,7 @@ def fit(
     run.metrics = analysis.metrics(run.params, samples, activation)
     run.data = data if x is not None else None
     run.x_unit = x_unit if x is not None else None
+    run.y_unit = y_unit if x is not None else None
     run.notes = analysis.data_notes(samples, spec.hidden, activation.periodic)
     return run
 
@@ -245,6 +250,7 @@ def save_run(run: Run, folder: str | Path) -> Path:
         "noise": run.samples.noise,
         "notes": run.notes,
         "x_unit": run.x_unit,
+        "y_unit": run.y_unit,
     }
     (folder / "spec.json").write_text(json.dumps(meta, indent=2) + "\n")
     (folder / "metrics.json").write_text(json.dumps(metrics_json(run), indent=2) + "\n")
@@ -295,6 +301,7 @@ def load_run(folder: str | Path) -> Run:
     metrics = _prefixed(arrays, "metrics.")
     run = Run(spec, samples, history, params, arrays["diverged_at"], metrics)
     run.data, run.notes, run.x_unit = meta["data"], meta["notes"], meta["x_unit"]
+    run.y_unit = meta.get("y_unit")
     return run
 
 

@@ -207,6 +207,7 @@ def co2_study(out: Path, steps: int, seeds: int) -> Section:
             spec.replace(seeds=seeds, record_curves=False),
             data="co2",
             x_unit="decimal year",
+            y_unit=series.y_unit,
             **data,
         )
         label = f"{hidden} {name}" + (" + trend" if trend else "")

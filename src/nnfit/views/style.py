@@ -149,7 +149,7 @@ def label_axes(ax: Axes, run: Run | None = None) -> None:
     """Axis labels (x in its unit, e.g. "year") and a light grid."""
     unit = run.x_unit if run is not None else None
     ax.set_xlabel("year" if unit == "decimal year" else (unit or "x"))
-    ax.set_ylabel("y")
+    ax.set_ylabel((run.y_unit if run is not None else None) or "y")
     ax.grid(True, color="#dddddd", lw=0.6, zorder=0)
     ax.set_axisbelow(True)
 
