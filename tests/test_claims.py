@@ -10,8 +10,7 @@ from nnfit.claims import (
     run_claims,
     save_claims,
 )
-from nnfit.cli import app, main
-from nnfit.cli_sweep import claims_command, sweep_command
+from nnfit.cli import main
 from nnfit.errors import SpecError
 from nnfit.sweep import Criterion
 from nnfit.views.sweep_figures import claims_section
@@ -70,15 +69,6 @@ def fake_table():
 
 def verdicts_by_claim(result):
     return {v.claim: v for v in result.verdicts}
-
-
-def registered_main(*args):
-    names = {command.name for command in app.registered_commands}
-    if "sweep" not in names:
-        app.command(name="sweep")(sweep_command)
-    if "claims" not in names:
-        app.command(name="claims")(claims_command)
-    return main(list(args))
 
 
 def test_smallest_reliable_sigmoid_width_is_read_from_the_rates():
@@ -164,8 +154,8 @@ def test_claims_run_end_to_end_and_round_trip_through_a_folder(tmp_path):
 
 def test_claims_command_writes_the_page_and_places_it_in_the_demo(tmp_path, capsys):
     out, demo = tmp_path / "claims", tmp_path / "demo"
-    code = registered_main(
-        "claims", "--quick", "--workers", "1", "--out", str(out), "--demo", str(demo)
+    code = main(
+        ["claims", "--quick", "--workers", "1", "--out", str(out), "--demo", str(demo)]
     )
     printed = capsys.readouterr().out
     assert code == 0

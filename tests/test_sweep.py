@@ -8,8 +8,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 import nnfit.sweep as sweep_module
 from nnfit import analysis
-from nnfit.cli import app, main
-from nnfit.cli_sweep import claims_command, sweep_command
+from nnfit.cli import main
 from nnfit.errors import NnfitError, SpecError
 from nnfit.run import fit
 from nnfit.spec import FitSpec
@@ -28,16 +27,6 @@ from nnfit.sweep import (
 
 # Tiny grids: few steps and seeds, float64 so that equal means equal.
 TINY = {"steps": 40, "dtype": "float64"}
-
-
-def registered_main(*args):
-    """The CLI's main() with the sweep commands registered, as cli.py does."""
-    names = {command.name for command in app.registered_commands}
-    if "sweep" not in names:
-        app.command(name="sweep")(sweep_command)
-    if "claims" not in names:
-        app.command(name="claims")(claims_command)
-    return main(list(args))
 
 
 def test_grid_expands_every_combination_once():
@@ -258,21 +247,8 @@ def test_gpu_without_a_gpu_is_one_clear_sentence():
 
 def test_sweep_command_writes_the_table_figures_and_a_summary(tmp_path, capsys):
     out = tmp_path / "sweep"
-    code = registered_main(
-        "sweep",
-        "--activation",
-        "tanh,cos",
-        "--hidden",
-        "1..2",
-        "--seeds",
-        "3",
-        "--steps",
-        "30",
-        "--workers",
-        "1",
-        "--out",
-        str(out),
-    )
+    args = "sweep --activation tanh,cos --hidden 1..2 --seeds 3 --steps 30"
+    code = main([*args.split(), "--workers", "1", "--out", str(out)])
     printed = capsys.readouterr().out
     assert code == 0
     assert "Trained 12 nets" in printed and "interp_mse <" in printed
@@ -296,7 +272,7 @@ def test_sweep_command_writes_the_table_figures_and_a_summary(tmp_path, capsys):
 def test_sweep_command_bad_input_is_one_sentence_and_exit_2(
     args, words, tmp_path, capsys
 ):
-    code = registered_main("sweep", *args, "--out", str(tmp_path), "--seeds", "2")
+    code = main(["sweep", *args, "--out", str(tmp_path), "--seeds", "2"])
     err = capsys.readouterr().err
     assert code == 2
     assert words in err and err.startswith("Error: ")

@@ -519,7 +519,8 @@ def _print_summary(run, out_dir: Path) -> None:
             f"{spec.hidden} {spec.activation} nodes, {spec.steps} steps on {run.data}"
         )
     table = Table(title=title)
-    columns = ["seed", "train MSE", "R²", "error inside", "error outside", "dead units"]
+    columns = ["seed", "train MSE", "R²", "error inside", "error outside"]
+    columns.append("dead units")
     held = run.samples.test_x is not None
     if held:
         columns[3:5] = ["held-out MSE"]
