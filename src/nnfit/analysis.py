@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from nnfit.activations import Activation
-from nnfit.network import forward, hidden_outputs
+from nnfit.network import first_layer, forward, hidden_outputs
 from nnfit.samples import Samples
 
 DEAD_SLOPE = 1e-7
@@ -128,8 +128,7 @@ def unit_slopes(
 
 @functools.partial(jax.jit, static_argnums=2)
 def _slopes(params, u, activation):
-    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
-    extra = {name: params[name][:, :, None] for name in activation.extra}
+    z, extra = first_layer(params, u, activation)
     # f is elementwise, so a forward-mode derivative along ones is f'(z).
     _, slope = jax.jvp(
         lambda value: activation(value, **extra), (z,), (jnp.ones_like(z),)
@@ -159,7 +158,12 @@ class Wave:
         return 2 * np.pi / self.frequency if self.frequency > 0 else np.inf
 
 
-def waves(user_params: dict[str, np.ndarray], net: int, activation: str) -> list[Wave]:
+def waves(
+    user_params: dict[str, np.ndarray],
+    net: int,
+    activation: str,
+    by_amplitude: bool = True,
+) -> list[Wave]:
     """Read each node of a cos or sin net as a wave, sorted by amplitude.
 
     cos is even, so (w, b) and (-w, -b) are the same wave; a negative
@@ -170,9 +174,10 @@ def waves(user_params: dict[str, np.ndarray], net: int, activation: str) -> list
         user_params: parameters in the user's units (`to_user_units`).
         net: which net of the batch.
         activation: "cos" or "sin".
+        by_amplitude: largest amplitude first (True) or in node order.
 
     Returns:
-        One Wave per node, largest amplitude first.
+        One Wave per node.
     """
     w = np.asarray(user_params["w"][net], np.float64)
     b = np.asarray(user_params["b"][net], np.float64)
@@ -189,6 +194,8 @@ def waves(user_params: dict[str, np.ndarray], net: int, activation: str) -> list
         Wave(float(f), float(p), float(a))
         for f, p, a in zip(w, phase, abs(v), strict=False)
     ]
+    if not by_amplitude:
+        return found
     return sorted(found, key=lambda wave: -wave.amplitude)
 
 

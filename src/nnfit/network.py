@@ -46,14 +46,22 @@ def hidden_outputs(
     params: Params, u: jnp.ndarray, activation: Activation
 ) -> jnp.ndarray:
     """Each last-layer node's output h_i(u), shape (B, H, N)."""
-    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
-    extra = {name: params[name][:, :, None] for name in activation.extra}
+    z, extra = first_layer(params, u, activation)
     h = activation(z, **extra)
     for layer in range(2, depth(params) + 1):
         # h_l = f(W_l h_{l-1} + b_l), W_l: (B, H, H).
         z = jnp.einsum("bij,bjn->bin", params[f"W{layer}"], h)
         h = activation(z + params[f"b{layer}"][:, :, None], **extra)
     return h
+
+
+def first_layer(
+    params: Params, u: jnp.ndarray, activation: Activation
+) -> tuple[jnp.ndarray, dict[str, jnp.ndarray]]:
+    """z = w u + b, (B, H, N), and the activation's own parameters, (B, H, 1)."""
+    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
+    extra = {name: params[name][:, :, None] for name in activation.extra}
+    return z, extra
 
 
 def depth(params: Params) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import math
 import tempfile
 import threading
@@ -28,9 +27,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from nnfit import analysis
-from nnfit.activations import Activation, get_activation
+from nnfit.activations import get_activation
 from nnfit.errors import DataError
-from nnfit.network import init_params, to_user_units
+from nnfit.network import contributions, init_params, to_user_units
 from nnfit.run import Run
 from nnfit.samples import Samples, draw_samples
 from nnfit.spec import FitSpec
@@ -412,20 +411,15 @@ class Session:
     def _shares(self, params: dict[str, np.ndarray], y_std: float) -> str:
         """v_i h_i on the share columns, (H, columns), in y units."""
         _note_program(("shares", *self._shape))
-        shares = _share_program(self.activation)(params, self._share_u)
+        batch = {key: jnp.asarray(value)[None] for key, value in params.items()}
+        shares = _contributions(batch, self._share_u[None], self.activation)[0]
         return _base64(np.asarray(shares) * y_std)
 
     def _waves(self, user: dict[str, np.ndarray]) -> dict[str, str] | None:
         """Frequency, phase and amplitude of each cos or sin node, in node order."""
         if self.activation.name not in WAVES:
             return None
-        found = analysis.waves(user, 0, self.activation.name)
-        # waves() sorts by amplitude with a stable sort; undo it to node order.
-        amplitude = [float(abs(value)) for value in user["v"][0]]
-        order = sorted(range(len(amplitude)), key=lambda node: -amplitude[node])
-        in_order = [found[0]] * len(found)
-        for rank, node in enumerate(order):
-            in_order[node] = found[rank]
+        in_order = analysis.waves(user, 0, self.activation.name, by_amplitude=False)
         return {
             key: _base64(np.array([getattr(wave, key) for wave in in_order]))
             for key in ("frequency", "phase", "amplitude")
@@ -489,15 +483,8 @@ def _edited(drawn: Samples, settings: Settings) -> Samples:
     return dataclasses.replace(drawn, x=x[None], y=y[None])
 
 
-@functools.cache
-def _share_program(activation: Activation):
-    def shares(params, u):
-        # v_i f(w_i u + b_i): (H, columns); snake's a is a per-node extra.
-        z = params["w"][:, None] * u[None, :] + params["b"][:, None]
-        extra = {name: params[name][:, None] for name in activation.extra}
-        return params["v"][:, None] * activation(z, **extra)
-
-    return jax.jit(shares)
+# v_i h_i on the share columns, compiled once per shape.
+_contributions = jax.jit(contributions, static_argnums=2)
 
 
 def _note_program(key: tuple) -> None:
