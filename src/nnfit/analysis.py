@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from nnfit.activations import Activation
-from nnfit.network import first_layer, forward, hidden_outputs
+from nnfit.network import first_layer, forward, hidden_outputs, spectrum
 from nnfit.samples import Samples
 
 DEAD_SLOPE = 1e-7
@@ -305,16 +305,9 @@ def sample_spectrum(
     Returns:
         (frequencies (count,), amplitudes (count,)).
     """
-    from nnfit.network import detrend, periodogram
-
-    x, y = samples.x[net], samples.y[net]
-    span = x.max() - x.min()
-    low, high = np.pi / span, np.pi * len(x) / span
-    if count is None:
-        count = int(min(max(512, 4 * span * (high - low) / np.pi), 20_000))
-    frequencies = np.linspace(low, high, count)
-    amplitudes = 2 * np.abs(periodogram(x, detrend(x, y), frequencies)) / len(x)
-    return frequencies, amplitudes
+    x = samples.x[net]
+    frequencies, sums = spectrum(x, samples.y[net], count)
+    return frequencies, 2 * np.abs(sums) / len(x)
 
 
 def diagnose_flat_fit(run_like: Any, net: int = 0) -> list[str]:

@@ -254,22 +254,34 @@ def start_frequencies(
 
 
 def _peaks(u: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, tuple[float, float]]:
-    """Periodogram peaks of (u, s), strongest first, and the band scanned.
-
-    A straight line is removed first, so a trend does not pose as the lowest
-    frequency; the grid steps a quarter of a peak's width, pi / (4 span).
-    """
-    span = u.max() - u.min()
-    low, high = np.pi / span, np.pi * len(u) / span
-    count = int(min(max(512, (high - low) / (np.pi / (4 * span))), 20_000))
-    k = np.linspace(low, high, count)
-    power = np.abs(periodogram(u, detrend(u, s), k)) ** 2
+    """Periodogram peaks of (u, s), strongest first, and the band scanned."""
+    k, sums = spectrum(u, s)
+    power = np.abs(sums) ** 2
+    low, high = k[0], k[-1]
 
     is_peak = (power[1:-1] > power[:-2]) & (power[1:-1] >= power[2:])
     peaks = k[1:-1][is_peak][np.argsort(-power[1:-1][is_peak])]
     if peaks.size == 0:
         peaks = k[[np.argmax(power)]]
     return peaks, (low, high)
+
+
+def spectrum(
+    x: np.ndarray, y: np.ndarray, count: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Angular frequencies k and sums_j r_j exp(-i k x_j) of the detrended y.
+
+    A straight line is removed first, so a trend does not pose as the lowest
+    frequency. k runs from half a period per range up to the mean spacing's
+    Nyquist frequency, stepping a quarter of a peak's width, pi / (4 span),
+    unless `count` fixes the number of points.
+    """
+    span = x.max() - x.min()
+    low, high = np.pi / span, np.pi * len(x) / span
+    if count is None:
+        count = int(min(max(512, 4 * span * (high - low) / np.pi), 20_000))
+    k = np.linspace(low, high, count)
+    return k, periodogram(x, detrend(x, y), k)
 
 
 def detrend(x: np.ndarray, y: np.ndarray) -> np.ndarray:
