@@ -450,7 +450,7 @@ def _write_views(run, chosen: list[str], out_dir: Path) -> None:
     for name in chosen:
         if name in makers:
             figures.save_figure(makers[name](run), out_dir / f"{name}.png")
-    every = animation_every(run)
+    every = animation.every_for(run, animation.FRAMES)
     with _progress() as bars:
         if "gif" in chosen:
             path = out_dir / "training.gif"
@@ -502,11 +502,6 @@ VIEW_FILES = tuple(f"{name}.png" for name in VIEWS) + (
 def _clear_views(folder: Path) -> None:
     for name in VIEW_FILES:
         (folder / name).unlink(missing_ok=True)
-
-
-def animation_every(run, frames: int = 250) -> int:
-    """Show every k-th record so an animation has about `frames` frames."""
-    return max(1, len(run.history.steps) // frames)
 
 
 def _print_summary(run, out_dir: Path) -> None:

@@ -201,12 +201,9 @@ class Run(core.Run):
 
     def _every(self) -> int:
         """The smallest step between shown records that gives MAX_FRAMES."""
-        from nnfit.views.animation import frame_count
+        from nnfit.views.animation import every_for
 
-        every = max(1, -(-len(self.history.steps) // MAX_FRAMES))
-        while frame_count(self, every) > MAX_FRAMES:
-            every += 1
-        return every
+        return every_for(self, MAX_FRAMES)
 
     def summary(self) -> pd.DataFrame:
         """One row per net: its seed, the spec, every metric and success.

@@ -33,6 +33,8 @@ from nnfit.run import Run
 from nnfit.views import style
 
 Progress = Callable[[int, int], None]
+# Frames of a written animation unless asked otherwise: every k-th record.
+FRAMES = 250
 SIZE = (640, 360)
 # Narrower frames drop the title and the legend.
 WIDE_ENOUGH = 560
@@ -268,6 +270,14 @@ def frame_count(run: Run, every: int = 1) -> int:
     """How many frames `frames` yields for a run at `every`."""
     every, count = _check_every(every), len(run.history.steps)
     return -(-count // every) + ((count - 1) % every != 0)
+
+
+def every_for(run: Run, frames: int) -> int:
+    """The smallest step between shown records that keeps at most `frames`."""
+    every = max(1, -(-len(run.history.steps) // frames))
+    while frame_count(run, every) > frames:
+        every += 1
+    return every
 
 
 def write_gif(

@@ -120,7 +120,7 @@ def write_run_page(run: Run, path: str | Path, net: int = 0) -> Path:
         for make in makers
     ]
     if run.history.curves is not None:
-        every = max(1, len(run.history.steps) // 250)
+        every = animation.every_for(run, animation.FRAMES)
         gif = animation.write_gif(run, assets / "training.gif", net=net, every=every)
         images.insert(0, gif)
 
