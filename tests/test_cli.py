@@ -258,3 +258,21 @@ def test_a_shipped_series_keeps_its_units_and_held_out_years(tmp_path, capsys):
     assert run.samples.test_x.min() >= 1990 > run.samples.x.max()
     assert np.isfinite(run.metrics["heldout_mse"][0])
     assert "held-out MSE" in capsys.readouterr().out
+
+
+def test_the_spectrum_view_is_written_for_a_periodic_fit(tmp_path, capsys):
+    code = main(
+        [
+            "fit",
+            "--activation",
+            "snake",
+            "--steps",
+            "20",
+            "--views",
+            "spectrum",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    assert code == 0
+    assert (tmp_path / "spectrum.png").is_file()

@@ -439,17 +439,10 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
 def _write_views(run, chosen: list[str], out_dir: Path) -> None:
     from nnfit.views import animation, figures
 
-    makers = {
-        "data": figures.data_figure,
-        "fit": figures.fit_figure,
-        "nodes": figures.nodes_figure,
-        "extrapolation": figures.extrapolation_figure,
-        "loss": figures.loss_figure,
-        "waves": figures.waves_figure,
-    }
     for name in chosen:
-        if name in makers:
-            figures.save_figure(makers[name](run), out_dir / f"{name}.png")
+        if name in figures.FIGURES:
+            figure = figures.FIGURES[name](run)
+            figures.save_figure(figure, out_dir / f"{name}.png")
     every = animation.every_for(run, animation.FRAMES)
     with _progress() as bars:
         if "gif" in chosen:

@@ -181,18 +181,14 @@ def _experiment(experiment, size, out, mp4, report) -> dict[str, Any]:
 
 
 def _figures(run: Run, folder: Path, out: Path, with_data: bool) -> dict[str, Path]:
-    makers = {
-        "fit": figures.fit_figure,
-        "nodes": figures.nodes_figure,
-        "extrapolation": figures.extrapolation_figure,
-        "loss": figures.loss_figure,
-    }
+    names = ["fit", "nodes", "extrapolation", "loss"]
     if run.spec.activation in ("cos", "sin"):
-        makers["waves"] = figures.waves_figure
+        names.append("waves")
 
     paths = {}
-    for name, make in makers.items():
-        paths[name] = figures.save_figure(make(run), folder / f"{name}.png")
+    for name in names:
+        figure = figures.FIGURES[name](run)
+        paths[name] = figures.save_figure(figure, folder / f"{name}.png")
     if with_data:
         paths["data"] = figures.save_figure(figures.data_figure(run), out / "data.png")
     return paths

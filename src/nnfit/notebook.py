@@ -36,6 +36,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 VIEWS = ("data", "fit", "nodes", "extrapolation", "waves", "spectrum", "loss")
+# (the names of nnfit.views.figures.FIGURES, listed here so that importing
+# this module does not import matplotlib)
 # The inline animation shows at most this many frames (every k-th record).
 MAX_FRAMES = 200
 # Spec fields that tell one row of a summary from another.
@@ -135,15 +137,10 @@ class Run(core.Run):
             raise NnfitError(
                 f"view {view!r} is not a view of a run; use one of {', '.join(VIEWS)}."
             )
+        from nnfit.views.figures import FIGURES
+
         net = style.check_net(self, net)
-        if view == "spectrum":
-            from nnfit.views.priors import spectrum_figure
-
-            figure = spectrum_figure(self, net)
-        else:
-            from nnfit.views.figures import FIGURES
-
-            figure = FIGURES[view](self, net)
+        figure = FIGURES[view](self, net)
         _show_figures_inline()
         return figure
 

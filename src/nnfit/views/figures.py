@@ -23,6 +23,7 @@ from nnfit import analysis
 from nnfit.errors import NnfitError
 from nnfit.run import Run
 from nnfit.views import style
+from nnfit.views.priors import spectrum_figure
 
 # Past this many nodes the per-node legend is dropped for one summary entry.
 LEGEND_NODES = 12
@@ -409,6 +410,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "nodes": nodes_figure,
     "extrapolation": extrapolation_figure,
     "waves": waves_figure,
+    "spectrum": spectrum_figure,
     "loss": loss_figure,
 }
 
