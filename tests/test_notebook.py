@@ -295,3 +295,11 @@ def test_example_notebook_runs_top_to_bottom(tmp_path):
     outputs = [out for cell in book.cells for out in cell.get("outputs", [])]
     kinds = {kind for out in outputs for kind in out.get("data", {})}
     assert {"image/png", "text/html"} <= kinds
+
+
+def test_public_fit_takes_every_option_of_the_core_fit():
+    import numpy as np
+
+    x = np.linspace(0, 1, 20)
+    run = nnfit.fit(x=x, y=2 * x, x_unit="s", y_unit="m", steps=5)
+    assert isinstance(run, nnfit.Run) and run.y_unit == "m"

@@ -29,7 +29,6 @@ from nnfit import analysis
 from nnfit import run as core
 from nnfit.errors import NnfitError
 from nnfit.spec import FitSpec
-from nnfit.training import Progress
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -372,33 +371,19 @@ class Animation:
         )
 
 
-def fit(
-    spec: FitSpec | None = None,
-    *,
-    x: np.ndarray | None = None,
-    y: np.ndarray | None = None,
-    test: tuple[np.ndarray, np.ndarray] | None = None,
-    data: str | None = None,
-    x_unit: str | None = None,
-    progress: Progress | None = None,
-    **changes: Any,
-) -> Run:
+def fit(spec: FitSpec | None = None, **options: Any) -> Run:
     """Fit B one-hidden-layer nets to a target or to data.
 
     y = sum_i v_i f(w_i x + b_i) + c, trained full-batch; B nets (one per
-    seed: spec.seed to spec.seed + spec.seeds - 1) train together.
+    seed: spec.seed to spec.seed + spec.seeds - 1) train together. The
+    options are those of `nnfit.run.fit`: user data (x, y, test, data,
+    x_unit, y_unit), a progress callback, and any spec field to change.
 
     Args:
         spec: the fit; None takes FitSpec() (the article's sigmoid run:
             10 nodes, 1000 Adam steps, 50 noisy samples of sin(x)).
-        x: optional user data, a 1-D array; give y with it. It replaces
-            the target's samples for every net.
-        y: the values at x, a 1-D array of the same length.
-        test: optional held-out (x, y) of user data, judged as heldout_mse.
-        data: a label for the data (a file name), saved with the run.
-        x_unit: what the data's x measures; "decimal year" shows dates.
-        progress: called with (steps done, steps in all) during training.
-        **changes: spec fields to change, e.g. activation="cos", hidden=3.
+        **options: data, progress and spec fields, e.g. activation="cos",
+            hidden=3, or x=..., y=... for your own measurements.
 
     Returns:
         The finished Run, with plot, animate and summary.
@@ -411,17 +396,7 @@ def fit(
         >>> run = nnfit.fit(activation="cos", hidden=3)
         >>> run.plot("extrapolation")
     """
-    run = core.fit(
-        spec,
-        x=x,
-        y=y,
-        test=test,
-        data=data,
-        x_unit=x_unit,
-        progress=progress,
-        **changes,
-    )
-    return Run.from_core(run)
+    return Run.from_core(core.fit(spec, **options))
 
 
 def load_run(folder: str | Path) -> Run:
