@@ -298,7 +298,7 @@ def test_example_notebook_runs_top_to_bottom(tmp_path):
 
 
 def test_public_fit_takes_every_option_of_the_core_fit():
-    import numpy as np
+    import nnfit
 
     x = np.linspace(0, 1, 20)
     run = nnfit.fit(x=x, y=2 * x, x_unit="s", y_unit="m", steps=5)
