@@ -26,6 +26,24 @@ from nnfit.errors import NnfitError
 STOPPED = 130
 
 
+# Options that `nnfit sweep` and `nnfit claims` share.
+SuccessFraction = Annotated[
+    float,
+    typer.Option(
+        help="Success: MSE inside the range below this share of the "
+        "target's variance there."
+    ),
+]
+Workers = Annotated[
+    int | None, typer.Option(help="Local worker processes (default: cores).")
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
+]
+Device = Annotated[str, typer.Option(help="cpu or gpu.")]
+
+
 def sweep_command(
     target: Annotated[
         list[str] | None,
@@ -55,27 +73,16 @@ def sweep_command(
         str, typer.Option(help="Inits: default, range, normal, spectrum, uniform.")
     ] = "default",
     dtype: Annotated[str, typer.Option(help="float32 or float64.")] = "float32",
-    success_fraction: Annotated[
-        float,
-        typer.Option(
-            help="Success: MSE inside the range below this share of the "
-            "target's variance there."
-        ),
-    ] = 0.05,
+    success_fraction: SuccessFraction = 0.05,
     out_dir: Annotated[
         Path, typer.Option("--out", help="Output folder (resumes if it exists).")
     ] = Path("nnfit-sweep"),
     chunk: Annotated[
         int | None, typer.Option(help="Most nets per batch (default: measured).")
     ] = None,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: cores).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
-    ] = None,
-    device: Annotated[str, typer.Option(help="cpu or gpu.")] = "cpu",
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    device: Device = "cpu",
     figures: Annotated[
         bool, typer.Option(help="Write success, error and frequency figures.")
     ] = True,
@@ -124,21 +131,10 @@ def claims_command(
     ] = Path("nnfit-claims"),
     seeds: Annotated[int, typer.Option(help="Nets per cell, one per seed.")] = 300,
     steps: Annotated[int, typer.Option(help="Training steps of every net.")] = 1000,
-    success_fraction: Annotated[
-        float,
-        typer.Option(
-            help="Success: MSE inside the range below this share of the "
-            "target's variance there."
-        ),
-    ] = 0.05,
-    workers: Annotated[
-        int | None, typer.Option(help="Local worker processes (default: cores).")
-    ] = None,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="Dask scheduler address, e.g. tcp://127.0.0.1:8786."),
-    ] = None,
-    device: Annotated[str, typer.Option(help="cpu or gpu.")] = "cpu",
+    success_fraction: SuccessFraction = 0.05,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    device: Device = "cpu",
     demo: Annotated[
         Path | None,
         typer.Option(help="A demo folder: also place the claims in DEMO/claims."),
