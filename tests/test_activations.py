@@ -152,3 +152,24 @@ def test_every_activation_trains_on_sin_and_sin_6x_without_nan(name):
         )
         assert np.all(run.diverged_at < 0)
         assert np.all(np.isfinite(run.history.loss))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["cos", "sin"])
+def test_polynomial_waves_hold_to_rounding_far_from_zero(name, dtype):
+    # Built from + and * for speed, they must still be cos and sin: within a
+    # few float32 rounding steps (or float64 ones) out to |z| = 2e4.
+    z = np.concatenate([np.linspace(-60, 60, 200_001), np.linspace(-2e4, 2e4, 40_001)])
+    z = z.astype(dtype)
+    got = np.asarray(jax.jit(get_activation(name).fn)(jnp.asarray(z)))
+    exact = getattr(np, name)(z.astype(np.float64))
+    tolerance = 3e-7 if dtype == "float32" else 1e-15
+    assert np.abs(got - exact).max() < tolerance
+
+
+def test_polynomial_waves_stay_bounded_at_huge_inputs():
+    huge = jnp.asarray([1e30, -3e38, 7e12], jnp.float32)
+    for name in ("cos", "sin"):
+        values = np.asarray(get_activation(name)(huge))
+        assert np.all(np.isfinite(values)) and np.all(np.abs(values) <= 1.0)
+        assert np.isnan(np.asarray(get_activation(name)(jnp.asarray(np.inf))))

@@ -93,6 +93,54 @@ def _gaussian(z: jax.Array) -> jax.Array:
     return jnp.exp(-(z**2))
 
 
+# cos and sin from + and * alone. XLA:CPU computes jnp.cos and jnp.sin one
+# element at a time, about 8 ns each, while the rest of a training step
+# vectorises to well under 1 ns per element: cos nets trained ten times
+# slower than sigmoid nets. Split z = q pi + r with integer q and |r| <= pi/2
+# (pi in three parts, the first two short enough that q times them is exact),
+# then cos z = (-1)^q cos r and sin z = (-1)^q sin r, each a Taylor
+# polynomial in r long enough for the dtype's rounding. |z| beyond about
+# 2e5 keeps r bounded but loses its digits, as float32 itself does there.
+_PI_PARTS = (3.140625, 9.67502593994140625e-4, 1.509957990978376432e-7)
+
+
+def _half_turns(z: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """r and (-1)^q for z = q pi + r, |r| <= pi / 2 (give or take rounding)."""
+    q = jnp.round(z * (1 / jnp.pi))
+    r = z
+    for part in _PI_PARTS:
+        r = r - q * part
+    sign = 1 - 2 * (q - 2 * jnp.floor(q / 2))
+    # Rounding z / pi may pick the neighbouring q, leaving r a little past
+    # pi/2 (the polynomials hold there); the clip only bounds r, so that a
+    # huge z gives a value in [-1, 1] rather than an overflowing polynomial.
+    return jnp.clip(r, -2.0, 2.0), sign
+
+
+def _taylor(r: jax.Array, first: int, last: int) -> jax.Array:
+    """1 - r^2 / (first (first + 1)) (1 - ... (1 - r^2 / ((last - 1) last)))."""
+    r2, p = r * r, 1.0
+    for k in range(last, first, -2):
+        p = 1 - r2 * (1 / (k * (k - 1))) * p
+    return p
+
+
+def _wide(z: jax.Array) -> bool:
+    return jnp.finfo(z.dtype).bits > 32
+
+
+def _cos(z: jax.Array) -> jax.Array:
+    # Truncation error below (pi/2)^14 / 14! = 6e-9 in float32, 2e-17 in float64.
+    r, sign = _half_turns(z)
+    return sign * _taylor(r, 0, 22 if _wide(z) else 12)
+
+
+def _sin(z: jax.Array) -> jax.Array:
+    # Truncation error below 7e-10 in float32, 1e-18 in float64.
+    r, sign = _half_turns(z)
+    return sign * r * _taylor(r, 1, 21 if _wide(z) else 13)
+
+
 def _snake(z: jax.Array, a: jax.Array) -> jax.Array:
     # sin^2(a z) / a = z g(a z) with g(t) = sin^2(t) / t, and g(t) ~ t - t^3 / 3
     # near 0. The branch not taken gets a safe argument, so that neither the
@@ -100,7 +148,7 @@ def _snake(z: jax.Array, a: jax.Array) -> jax.Array:
     t = a * z
     small = jnp.abs(t) < 1e-3
     t_safe = jnp.where(small, 1.0, t)
-    g = jnp.where(small, t - t**3 / 3, jnp.sin(t_safe) ** 2 / t_safe)
+    g = jnp.where(small, t - t**3 / 3, _sin(t_safe) ** 2 / t_safe)
     return z + z * g
 
 
@@ -125,8 +173,8 @@ _BUILT_IN = (
     Activation("softplus", jax.nn.softplus, "log(1 + exp(z))"),
     Activation("gelu", jax.nn.gelu, "z Phi(z) (tanh approximation)"),
     Activation("gaussian", _gaussian, "exp(-z^2)"),
-    Activation("sin", jnp.sin, "sin(z)", periodic=True, init="spectrum"),
-    Activation("cos", jnp.cos, "cos(z)", periodic=True, init="spectrum"),
+    Activation("sin", _sin, "sin(z)", periodic=True, init="spectrum"),
+    Activation("cos", _cos, "cos(z)", periodic=True, init="spectrum"),
     Activation(
         "snake",
         _snake,
