@@ -134,3 +134,22 @@ def test_a_two_layer_forward_equals_plain_numpy():
     jparams = {k: jnp.asarray(v) for k, v in params.items()}
     got = forward(jparams, jnp.asarray(u), get_activation("tanh"))[0]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+BLOCKED_NETS = [("sigmoid", 1, False), ("tanh", 2, True), ("snake", 1, False)]
+
+
+@pytest.mark.parametrize("name, layers, trend", BLOCKED_NETS)
+def test_forward_takes_samples_in_blocks_as_training_lays_them_out(name, layers, trend):
+    samples = _samples()
+    activation = get_activation(name)
+    params = init_params(
+        "normal", 5, samples, np.arange(3), activation, layers=layers, trend=trend
+    )
+    if trend:
+        params["d"] = params["d"] + 0.3
+    params = {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
+    u = jnp.asarray(samples.scaling.x_to_unit(samples.x)[:, :48], jnp.float64)
+    flat = forward(params, u, activation)
+    blocks = forward(params, u.reshape(3, 2, 24), activation)
+    np.testing.assert_allclose(blocks.reshape(3, 48), flat, rtol=1e-14, atol=1e-14)

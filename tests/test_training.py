@@ -1,14 +1,15 @@
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from nnfit.activations import get_activation
+from nnfit.activations import Activation, get_activation
 from nnfit.errors import ShapeError
-from nnfit.network import init_params
+from nnfit.network import forward, init_params
 from nnfit.run import fit
 from nnfit.samples import draw_samples
 from nnfit.targets import get_target
-from nnfit.training import Trainer, mse, train
+from nnfit.training import BLOCK, Trainer, _losses, blocked, mse, train
 
 
 def _problem(nets, hidden=10, activation="relu", seed=0):
@@ -158,3 +159,57 @@ def test_a_diverged_net_leaves_its_batch_mates_alone():
     assert outcome.diverged_at[1] == 0
     assert outcome.diverged_at[0] == -1
     assert np.all(np.isfinite(outcome.history.loss[:, 0]))
+
+
+def test_samples_beyond_a_block_are_padded_and_only_the_real_ones_count():
+    u = np.arange(2 * 50, dtype=float).reshape(2, 50)
+    blocks_u, blocks_s, real = blocked(u, -u)
+    assert blocks_u.shape == (2, 2, BLOCK) and real.shape == (2, BLOCK)
+    assert real.sum() == 50
+    np.testing.assert_array_equal(blocks_u.reshape(2, -1)[:, :50], u)
+    padding = blocks_s.reshape(2, -1)[:, 50:]
+    np.testing.assert_array_equal(padding, np.repeat(-u[:, -1:], 14, axis=1))
+    small_u, _, no_mask = blocked(u[:, :BLOCK], u[:, :BLOCK])
+    assert small_u.shape == (2, BLOCK) and no_mask is None
+
+
+def test_blocked_losses_equal_the_mean_squared_error_of_all_samples():
+    params, u, s = _problem(nets=3, activation="tanh")
+    tanh = get_activation("tanh")
+    params = {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
+    expected = mse(forward(params, jnp.asarray(u), tanh), jnp.asarray(s))
+    blocks_u, blocks_s, real = blocked(u, s)
+    blocks = _losses(params, jnp.asarray(blocks_u), jnp.asarray(blocks_s), real, tanh)
+    np.testing.assert_allclose(blocks, expected, rtol=1e-13)
+
+
+def test_padding_brings_in_no_output_the_real_samples_do_not_give():
+    # At u = 0, exp(z) = exp(800) would overflow, and its gradient would be
+    # NaN even where the mask drops it; the padding repeats a real u instead.
+    params = {
+        "w": jnp.ones((1, 1)),
+        "b": jnp.full((1, 1), 800.0),
+        "v": jnp.ones((1, 1)),
+        "c": jnp.zeros(1),
+    }
+    u = -np.linspace(801, 900, 40)[None]
+    blocks_u, blocks_s, real = blocked(u, np.zeros_like(u))
+    exp = Activation("exp", jnp.exp, "exp(z)")
+
+    def loss(params):
+        blocks = (jnp.asarray(blocks_u), jnp.asarray(blocks_s), real, exp)
+        return jnp.sum(_losses(params, *blocks))
+
+    value, grads = jax.value_and_grad(loss)(params)
+    assert np.isfinite(float(value))
+    assert all(np.isfinite(np.asarray(g)).all() for g in grads.values())
+
+
+def test_training_falls_back_to_plain_jit_where_xla_rejects_an_option(monkeypatch):
+    import nnfit.training as training
+
+    monkeypatch.setattr(training, "CPU_OPTIONS", {"xla_cpu_no_such_option": 1})
+    monkeypatch.setattr(training, "_OPTIONS_REJECTED", [])
+    program = training._compiled(lambda x: x * 2)
+    np.testing.assert_array_equal(program(jnp.arange(3.0)), [0.0, 2.0, 4.0])
+    assert "xla_cpu_no_such_option" in training._OPTIONS_REJECTED[0]

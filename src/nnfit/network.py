@@ -33,12 +33,16 @@ Params = dict[str, jnp.ndarray]
 
 
 def forward(params: Params, u: jnp.ndarray, activation: Activation) -> jnp.ndarray:
-    """The nets' outputs s, shape (B, N), for inputs u of shape (B, N)."""
+    """The nets' outputs s, shape (B, N), for inputs u of shape (B, N).
+
+    u may also be (B, ...): any sample axes after the first, as training's
+    blocked layout (B, K, 32) uses; s then has u's shape.
+    """
     # v_i h_i summed over i, without building (B, H, N) twice.
     h = hidden_outputs(params, u, activation)
-    s = jnp.sum(params["v"][:, :, None] * h, axis=1) + params["c"][:, None]
+    s = jnp.sum(_per_sample(params["v"], u) * h, axis=1) + _per_sample(params["c"], u)
     if "d" in params:
-        s = s + params["d"][:, None] * u
+        s = s + _per_sample(params["d"], u) * u
     return s
 
 
@@ -50,8 +54,8 @@ def hidden_outputs(
     h = activation(z, **extra)
     for layer in range(2, depth(params) + 1):
         # h_l = f(W_l h_{l-1} + b_l), W_l: (B, H, H).
-        z = jnp.einsum("bij,bjn->bin", params[f"W{layer}"], h)
-        h = activation(z + params[f"b{layer}"][:, :, None], **extra)
+        z = jnp.einsum("bij,bj...->bi...", params[f"W{layer}"], h)
+        h = activation(z + _per_sample(params[f"b{layer}"], u), **extra)
     return h
 
 
@@ -59,9 +63,16 @@ def first_layer(
     params: Params, u: jnp.ndarray, activation: Activation
 ) -> tuple[jnp.ndarray, dict[str, jnp.ndarray]]:
     """z = w u + b, (B, H, N), and the activation's own parameters, (B, H, 1)."""
-    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
-    extra = {name: params[name][:, :, None] for name in activation.extra}
+    w, b = _per_sample(params["w"], u), _per_sample(params["b"], u)
+    z = w * u[:, None] + b
+    extra = {name: _per_sample(params[name], u) for name in activation.extra}
     return z, extra
+
+
+def _per_sample(value: jnp.ndarray, u: jnp.ndarray) -> jnp.ndarray:
+    """A per-net (B,) or per-node (B, H) value, with a length-1 axis for each
+    sample axis of u (B, ...), ready to broadcast against it."""
+    return value.reshape(value.shape + (1,) * (u.ndim - 1))
 
 
 def depth(params: Params) -> int:

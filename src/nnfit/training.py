@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -126,11 +127,12 @@ class Trainer:
     ) -> None:
         use_dtype(dtype)
         kind = jnp.float64 if dtype == "float64" else jnp.float32
+        check_shapes(np.shape(u), np.shape(s))
+        u, s, self.real = blocked(np.asarray(u), np.asarray(s))
         self.u, self.s = jnp.asarray(u, kind), jnp.asarray(s, kind)
         self.grid = None if grid is None else jnp.asarray(grid, kind)
         self.activation, self.optimizer = activation, optimizer
         self.frozen = tuple(frozen)
-        check_shapes(self.u.shape, self.s.shape)
 
         start = {key: jnp.asarray(value, kind) for key, value in params.items()}
         self.state = _start(start, optimizer)
@@ -168,7 +170,7 @@ class Trainer:
         )
         lr = jnp.asarray(lr, self.u.dtype)
         self.state, (loss, params, curves) = program(
-            self.state, lr, self.u, self.s, self.grid
+            self.state, lr, self.u, self.s, self.real, self.grid
         )
         loss = np.asarray(loss).reshape(steps, -1)
         first = self.step - steps
@@ -178,7 +180,9 @@ class Trainer:
 
     def final_loss(self) -> np.ndarray:
         """Per-net loss at the current parameters; marks fresh divergence."""
-        self.state, loss = _finish(self.state, self.u, self.s, self.activation)
+        self.state, loss = _finish(
+            self.state, self.u, self.s, self.real, self.activation
+        )
         return np.asarray(loss)
 
 
@@ -211,10 +215,10 @@ def _snapshot(state: tuple, grid: jax.Array | None, activation: Activation):
     return params, _curves(params, grid, activation)
 
 
-@functools.partial(jax.jit, static_argnums=3)
-def _finish(state: tuple, u: jax.Array, s: jax.Array, activation: Activation):
+@functools.partial(jax.jit, static_argnums=4)
+def _finish(state: tuple, u, s, real, activation: Activation):
     params, opt, good, alive, diverged, step = state
-    loss = mse(forward(params, u, activation), s)
+    loss = _losses(params, u, s, real, activation)
     broke = alive & ~jnp.isfinite(loss)
     diverged = jnp.where(broke, step, diverged)
     return (params, opt, good, alive & ~broke, diverged, step), loss
@@ -303,13 +307,14 @@ def _program(
 ) -> Callable:
     """The compiled chunk: `records` blocks of `record_every` steps each."""
 
-    def per_net_loss(params, u, s):
-        losses = mse(forward(params, u, activation), s)
+    def per_net_loss(params, u, s, real):
+        losses = _losses(params, u, s, real, activation)
         return jnp.sum(losses), losses
 
-    def one_step(lr, u, s, carry, _):
+    def one_step(lr, u, s, real, carry, _):
         params, opt_state, good, alive, diverged, step = carry
-        (_, loss), grads = jax.value_and_grad(per_net_loss, has_aux=True)(params, u, s)
+        gradient = jax.value_and_grad(per_net_loss, has_aux=True)
+        (_, loss), grads = gradient(params, u, s, real)
         finite = jnp.isfinite(loss)
         good = _keep_alive(alive & finite, params, good)
         diverged = jnp.where(alive & ~finite, step, diverged)
@@ -323,8 +328,8 @@ def _program(
         params = _keep_alive(alive, stepped, params)
         return (params, opt_state, good, alive, diverged, step + 1), loss
 
-    def one_block(lr, u, s, carry, _):
-        step = functools.partial(one_step, lr, u, s)
+    def one_block(lr, u, s, real, carry, _):
+        step = functools.partial(one_step, lr, u, s, real)
         if record_every == 1:
             # No inner loop of one step: its loop overhead would double the cost.
             carry, loss = step(carry, None)
@@ -334,14 +339,89 @@ def _program(
         params = _keep_alive(carry[3], carry[0], carry[2])
         return carry, (loss, params)
 
-    def run(state, lr, u, s, grid):
-        block = functools.partial(one_block, lr, u, s)
+    def run(state, lr, u, s, real, grid):
+        block = functools.partial(one_block, lr, u, s, real)
         state, (loss, params) = jax.lax.scan(block, state, length=records)
         # The curves of every record at once, (R, B, G): one wide operation
         # after the loop costs less than a narrow one inside each step.
         return state, (loss, params, _record_curves(params, grid, activation))
 
-    return jax.jit(run)
+    return _compiled(run)
+
+
+# XLA:CPU options for the training program. Measured on this project's 2-core
+# AVX-512 machine, one core, 500 sigmoid nets (H=10, N=50, 1000 Adam steps):
+# 0.68 s with XLA's defaults, 0.40 s with these. XLA's YNN reduction fusions
+# cannot take in a broadcast, so every step wrote (B, H, N) copies of u, v and
+# the output error before reducing them; without those fusions the reductions
+# fuse with their elementwise producers. Wider vectors suit the N axis. Both
+# are options of this program only, never of the caller's own JAX programs.
+CPU_OPTIONS = {
+    "xla_cpu_experimental_ynn_fusion_type": "",
+    "xla_cpu_prefer_vector_width": 512,
+}
+
+
+def _compiled(program: Callable) -> Callable:
+    """`program` jitted with CPU_OPTIONS, or plainly where this JAX rejects
+    them (an older or newer XLA without these options)."""
+    plain = jax.jit(program)
+    try:
+        tuned = jax.jit(program, compiler_options=CPU_OPTIONS)
+    except TypeError:
+        return plain
+
+    def call(*args):
+        if _OPTIONS_REJECTED:
+            return plain(*args)
+        try:
+            return tuned(*args)
+        except RuntimeError as error:
+            if "compile option" not in str(error):
+                raise
+            _OPTIONS_REJECTED.append(str(error))
+            return plain(*args)
+
+    return call
+
+
+_OPTIONS_REJECTED: list[str] = []
+
+
+# Samples in blocks of 32. XLA:CPU splits every sum over more than 32 items
+# into partial sums of 32 and then cannot fuse the arithmetic that feeds
+# them: each step wrote its (B, H, N) intermediates out and read them back.
+# Sums over a (K, 32) block fuse, so training lays N > 32 samples out as
+# (B, K, 32), padded, and counts only the real ones. For 500 nets of
+# H=10, N=50 (padded to 64) a step takes about 15% less time.
+BLOCK = 32
+
+
+def blocked(u: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, Any]:
+    """u, s (B, N) as (B, K, BLOCK) blocks and the mask of real samples
+    (K, BLOCK); N <= BLOCK stays (B, N), with no mask (None).
+
+    The padding repeats each net's last sample, so a padded output is one
+    the net already gives: never a new overflow, whose gradient would be NaN
+    even where the mask drops it.
+    """
+    nets, count = u.shape
+    if count <= BLOCK:
+        return u, s, None
+    size = -(-count // BLOCK) * BLOCK
+    real = (np.arange(size) < count).reshape(-1, BLOCK)
+    pad = ((0, 0), (0, size - count))
+    shape = (nets, -1, BLOCK)
+    u, s = np.pad(u, pad, mode="edge"), np.pad(s, pad, mode="edge")
+    return u.reshape(shape), s.reshape(shape), real
+
+
+def _losses(params: Params, u, s, real, activation: Activation) -> jax.Array:
+    """Each net's mean squared error over its real samples, shape (B,)."""
+    errors = (forward(params, u, activation) - s) ** 2
+    if real is None:
+        return jnp.mean(errors, axis=-1)
+    return jnp.sum(jnp.where(real, errors, 0.0), axis=(1, 2)) / jnp.sum(real)
 
 
 def _bounded(params: Params, activation: Activation) -> Params:
