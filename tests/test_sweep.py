@@ -1,6 +1,3 @@
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,6 +5,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 import nnfit.sweep as sweep_module
 from nnfit import analysis
+from nnfit.batches import main_waves
 from nnfit.cli import main
 from nnfit.errors import NnfitError, SpecError
 from nnfit.run import fit
@@ -18,7 +16,6 @@ from nnfit.sweep import (
     cell_key,
     grid,
     load_sweep,
-    main_waves,
     plan,
     summarise,
     sweep,
@@ -152,19 +149,6 @@ def test_the_dask_path_gives_the_same_table_as_the_local_path():
     pd.testing.assert_frame_equal(on_dask.table, local.table)
 
 
-def test_a_worker_imports_no_view_and_no_matplotlib():
-    # What a spawned worker imports to unpickle train_batch and run it.
-    code = (
-        "import sys, nnfit.sweep; "
-        "print(sorted(m for m in sys.modules if m.startswith(('nnfit.views', "
-        "'matplotlib', 'nnfit.cli'))))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert done.stdout.strip() == "[]"
-
-
 def test_success_is_the_documented_criterion_of_analysis():
     spec = FitSpec(activation="sigmoid", hidden=4, seeds=8, **TINY)
     run = fit(as_cell(spec))
@@ -201,21 +185,6 @@ def test_wilson_matches_statsmodels():
     ref_low, ref_high = proportion_confint(successes, trials, 0.05, method="wilson")
     np.testing.assert_allclose(low, ref_low, atol=1e-12)
     np.testing.assert_allclose(high, ref_high, atol=1e-12)
-
-
-def test_main_wave_adds_the_nodes_at_one_frequency_as_phasors():
-    # cos(x - pi/2 + 0.3) + cos(x - pi/2 - 0.3) = 2 cos(0.3) cos(x - pi/2).
-    params = {
-        "w": np.array([[1.0, 1.005, 3.0]]),
-        "b": np.array([[-np.pi / 2 + 0.3, -np.pi / 2 - 0.3, 0.0]]),
-        "v": np.array([[1.0, 1.0, 0.1]]),
-        "c": np.zeros(1),
-    }
-    waves = main_waves(params, "cos")
-    assert waves["frequency"][0] in (1.0, 1.005)
-    np.testing.assert_allclose(waves["phase"][0], -np.pi / 2, atol=1e-12)
-    np.testing.assert_allclose(waves["amplitude"][0], 2 * np.cos(0.3), rtol=1e-12)
-    assert np.isnan(main_waves(params, "tanh")["frequency"][0])
 
 
 def test_summarise_counts_successes_and_dead_fraction_per_group():
