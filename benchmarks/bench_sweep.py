@@ -2,13 +2,12 @@
 
 For nets with H=10 hidden nodes, N=50 samples and 1000 Adam steps it prints:
 - one batch of k nets in this process (warm), for each chunk size k: the
-  engine's throughput, which picks the chunk (past the caches, bigger is
-  slower);
+  engine's throughput on one core;
 - a whole sweep of 10,000 nets (nnfit.sweep.sweep, in memory) for each
-  worker count, at the best chunk and at half of it: wall seconds and
-  nets x steps per second, first with new worker processes (their start-up
-  included, as one `nnfit sweep` pays it), then again with the workers a
-  sweep keeps for the next one;
+  worker count, at the default chunk (CHUNK) and at twice it: wall seconds
+  and nets x steps per second, first with new worker processes (their
+  start-up included, as one `nnfit sweep` pays it), then again with the
+  workers a sweep keeps for the next one; each the best of two tries;
 - the plain loop, one net at a time (torch_one_fit of bench_core.py);
 - the ratios: the best sweep over the plain loop (target: 400x or more), and
   its time over the 1.9 s in which a hand-fused C kernel (forward, backward
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 from nnfit.spec import FitSpec
-from nnfit.sweep import as_cell, close_workers, sweep, train_batch
+from nnfit.sweep import CHUNK, as_cell, close_workers, sweep, train_batch
 
 # The shared timing helpers live beside this file, in bench_core.py.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -46,16 +45,19 @@ def batch_rate(chunk: int) -> float:
 
 
 def sweep_seconds(nets: int, chunk: int, workers: int) -> tuple[float, float]:
-    """Wall seconds of a whole sweep: first with new workers (their start-up
-    included, as `nnfit sweep` pays it), then again with the kept workers."""
-    times = []
+    """Wall seconds of a whole sweep, the best of two tries each: with new
+    workers (their start-up included, as `nnfit sweep` pays it), and again
+    with the workers kept from the sweep before."""
+    new, kept = [], []
     for _ in range(2):
-        start = time.perf_counter()
-        result = sweep(seeds=nets, steps=STEPS, chunk=chunk, workers=workers)
-        times.append(time.perf_counter() - start)
-        assert len(result.table) == nets
+        close_workers()
+        for times in (new, kept):
+            start = time.perf_counter()
+            result = sweep(seeds=nets, steps=STEPS, chunk=chunk, workers=workers)
+            times.append(time.perf_counter() - start)
+            assert len(result.table) == nets
     close_workers()
-    return times[0], times[1]
+    return min(new), min(kept)
 
 
 def plain_loop_seconds() -> float:
@@ -79,12 +81,11 @@ def main() -> None:
         print(
             f"  chunk {chunk:5d}: {rate:8.0f} nets/s  {rate * STEPS:12.3g} net-steps/s"
         )
-    best_chunk = max(rates, key=rates.get)
 
     print(f"sweep of {args.nets} nets: new workers (start-up included), kept workers:")
     runs = {}
     for workers in worker_counts:
-        for chunk in sorted({best_chunk, max(best_chunk // 2, 1)}):
+        for chunk in (CHUNK, 2 * CHUNK):
             cold, warm = sweep_seconds(args.nets, chunk, workers)
             runs[(workers, chunk)] = (cold, warm)
             print(

@@ -171,6 +171,8 @@ def _strongest(u: np.ndarray, s: np.ndarray) -> float:
 
 
 def _deep_layers(seeds, hidden: int, layers: int, activation) -> dict:
+    if layers == 1:
+        return {}
     gain = 2.0 if activation is not None and activation.can_die else 1.0
     deep: dict[str, list] = {}
     for seed in np.asarray(seeds).ravel():

@@ -51,9 +51,11 @@ AXES = tuple(
     for field in fields(FitSpec)
     if field.name not in ("seed", "seeds", "record_every", "record_curves")
 )
-# Seeds per batch on the CPU: measured best for H=10, N=50, 1000 steps on the
-# 2-core machine (benchmarks/bench_sweep.py); past the caches, time per net
-# jumps, so larger is not faster.
+# Seeds per batch on the CPU. For H=10, N=50, 1000 steps on the 2-core
+# machine (benchmarks/bench_sweep.py), one batch's speed per net rises up to
+# about 500 nets and then flattens; a whole sweep of 10,000 nets on two
+# workers was as fast with 500 as with 1000, and smaller batches share the
+# work out more evenly and lose less to an interruption.
 CHUNK = 500
 # On a GPU a batch should fill the device; not measured on this machine.
 GPU_CHUNK = 20_000
