@@ -39,7 +39,7 @@ def predict(
 ) -> np.ndarray:
     """Each net's prediction at x (shape (N,) or (B, N)), in y units: (B, N)."""
     u = samples.scaling.x_to_unit(x)
-    s = _forward(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
+    s = _forward(_as_jax(params), np.asarray(u, _dtype(params)), activation)
     return samples.scaling.y_from_unit(np.asarray(s, np.float64))
 
 
@@ -56,7 +56,7 @@ def node_contributions(
     y = sum_i v_i h_i(x) + c + d x.
     """
     u = samples.scaling.x_to_unit(x)
-    h = _hidden(_as_jax(params), jnp.asarray(u, _dtype(params)), activation)
+    h = _hidden(_as_jax(params), np.asarray(u, _dtype(params)), activation)
     y_std = samples.scaling.y_std
     shares = np.asarray(params["v"], np.float64)[:, :, None] * np.asarray(h)
     offset = np.asarray(params["c"], np.float64) * y_std + samples.scaling.y_mean
@@ -122,7 +122,7 @@ def unit_slopes(
 ) -> np.ndarray:
     """f'(w_i u + b_i) at every training sample, shape (B, H, N)."""
     u = samples.scaling.x_to_unit(samples.x)
-    u = jnp.asarray(u, _dtype(params))
+    u = np.asarray(u, _dtype(params))
     return np.asarray(_slopes(_as_jax(params), u, activation))
 
 
@@ -204,7 +204,8 @@ def _dtype(params: dict[str, np.ndarray]) -> np.dtype:
 
 
 def _as_jax(params: dict[str, np.ndarray]) -> dict[str, jax.Array]:
-    return {key: jnp.asarray(value) for key, value in params.items()}
+    # One transfer for all: a jnp.asarray each would dispatch apart.
+    return jax.device_put({key: np.asarray(value) for key, value in params.items()})
 
 
 # A fit succeeds when its error against the true curve on the training range

@@ -126,15 +126,17 @@ class Trainer:
         frozen: tuple[str, ...] = (),
     ) -> None:
         use_dtype(dtype)
-        kind = jnp.float64 if dtype == "float64" else jnp.float32
+        kind = np.float64 if dtype == "float64" else np.float32
         check_shapes(np.shape(u), np.shape(s))
-        u, s, self.real = blocked(np.asarray(u), np.asarray(s))
-        self.u, self.s = jnp.asarray(u, kind), jnp.asarray(s, kind)
-        self.grid = None if grid is None else jnp.asarray(grid, kind)
+        u, s, real = blocked(np.asarray(u, kind), np.asarray(s, kind))
+        grid = None if grid is None else np.asarray(grid, kind)
+        start = {key: np.asarray(value, kind) for key, value in params.items()}
+        # One transfer for all: a jnp.asarray each would dispatch apart.
+        self.u, self.s, self.real, self.grid, start = jax.device_put(
+            (u, s, real, grid, start)
+        )
         self.activation, self.optimizer = activation, optimizer
         self.frozen = tuple(frozen)
-
-        start = {key: jnp.asarray(value, kind) for key, value in params.items()}
         self.state = _start(start, optimizer)
 
     @property
@@ -168,7 +170,7 @@ class Trainer:
             record_every,
             self.frozen,
         )
-        lr = jnp.asarray(lr, self.u.dtype)
+        lr = np.asarray(lr, self.u.dtype)
         self.state, (loss, params, curves) = program(
             self.state, lr, self.u, self.s, self.real, self.grid
         )
