@@ -45,6 +45,9 @@ def test_fit_writes_the_run_views_and_a_summary(tmp_path):
         (["fit", "__import__('os')"], "expression"),
         (["fit", "--lr", "-1"], "lr must be above 0"),
         (["fit", "--bogus"], "No such option"),
+        (["fit", "-x**2"], "a formula that starts with a minus goes last, after --"),
+        (["fit", "co2", "--train-fraction", "1.5"], "--train-fraction 1.5 is not a"),
+        (["fit", "co2", "--train-until", "2030"], "--train-until 2030 holds out no"),
         (["fit", "missing.csv"], "missing.csv"),
         (["list", "things"], "cannot list 'things'"),
     ],
@@ -78,6 +81,12 @@ def test_divergence_keeps_results_and_exits_non_zero(tmp_path):
     assert "Traceback" not in done.stderr
     saved = json.loads((folder / "metrics.json").read_text())
     assert saved["nets"][0]["diverged_at"] > 0
+
+
+def test_a_formula_starting_with_a_minus_fits_after_the_double_dash(tmp_path):
+    args = ["fit", "--steps", "20", "--views", "fit", "--out", str(tmp_path)]
+    assert main([*args, "--", "-x**2/10"]) == 0
+    assert Run.load(tmp_path).spec.target == "-x**2/10"
 
 
 def test_dead_units_are_in_the_summary_and_metrics_file(tmp_path, capsys):

@@ -170,6 +170,23 @@ def test_short_rows_count_as_missing(write):
     assert table.x.tolist() == [1, 3, 4] and table.dropped == 1
 
 
+def test_a_row_with_a_value_past_the_last_column_is_refused(write):
+    # 2,5 split by a comma in a comma file: x could be 2 or 2.5.
+    path = write("x,y\n1,1\n2,5,4\n3,9\n4,16\n")
+    with pytest.raises(DataError, match=r"row 3 holds 3 values but the file has 2"):
+        read_csv(path)
+
+
+def test_a_trailing_separator_is_not_an_extra_value(write):
+    table = read_csv(write("x,y\n1,1,\n2,4,\n3,9,\n4,16\n"))
+    np.testing.assert_array_equal(table.y, [1, 4, 9, 16])
+
+
+def test_without_a_header_the_common_width_counts(write):
+    with pytest.raises(DataError, match=r"row 2 holds 3 values but the file has 2"):
+        read_csv(write("1 1\n2 4 7\n3 9\n4 16\n"))
+
+
 def test_missing_value_in_an_unused_column_keeps_the_row(write):
     table = read_csv(write("x,y,z\n1,1,\n2,4,\n3,9,\n"))
     assert len(table) == 3 and table.dropped == 0

@@ -9,6 +9,7 @@ where it diverged and exits with code 1.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -432,7 +433,12 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
     y_unit = SERIES[target].y_unit if target in SERIES else None
     if train_until is None and train_fraction is None:
         return _Data(table, None, label, x_unit, y_unit)
-    train, heldout = split(table, train_until=train_until, fraction=train_fraction)
+    train, heldout = split(
+        table,
+        train_until=train_until,
+        fraction=train_fraction,
+        names=("--train-until", "--train-fraction"),
+    )
     return _Data(train, heldout, label, x_unit, y_unit)
 
 
@@ -635,7 +641,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except typer.TyperException as error:
         # Typer's own usage errors: unknown option, a value of the wrong type.
-        err.print(f"Error: {_sentence(error.format_message())}")
+        message = error.format_message()
+        err.print(f"Error: {_sentence(message + _minus_hint(message, argv))}")
         return 2
     except NnfitError as error:
         err.print(f"Error: {_sentence(str(error))}")
@@ -652,6 +659,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 1
     return code if isinstance(code, int) else 0
+
+
+def _minus_hint(message: str, argv: list[str]) -> str:
+    """For a formula that starts with a minus, read as an option: where it goes."""
+    before = argv[1 : argv.index("--")] if "--" in argv else argv[1:]
+    formulas = [a for a in before if re.fullmatch(r"-(x|[^-].*[\d().*/^+ x].*)", a)]
+    if not message.startswith("No such option") or not formulas:
+        return ""
+    return (
+        " (a formula that starts with a minus goes last, after --, as in: "
+        f"nnfit {argv[0]} --steps 500 -- '{formulas[0]}')"
+    )
 
 
 def _sentence(text: str) -> str:

@@ -20,8 +20,13 @@ CSV rules, in the order they apply:
 - The first row is a header when one of its cells is not a number (nor a
   date) in a column whose other values are, or when all of its cells are text.
 - Empty cells and NA, N/A, null, None, ., -, ? are missing: the row is dropped
-  and counted. "nan" and "inf" are not missing but bad values: nnfit refuses
-  them, naming the row, since writing one usually means a broken export.
+  and counted; so is a short row, whose last columns are left out. A row
+  with more values than the file has columns is refused, naming the row: a
+  separator inside an unquoted value (a decimal comma in a comma file) has
+  split it, and which of its values is x cannot be known. Empty values past
+  the last column (a trailing separator) are fine.
+- "nan" and "inf" are not missing but bad values: nnfit refuses them, naming
+  the row, since writing one usually means a broken export.
 - Known limit: a quoted cell may not hold a line break.
 """
 
@@ -143,7 +148,7 @@ def read_csv(
     rows = _content_rows(_read_text(Path(path), label), label)
     header = _header(rows)
     data = rows[1:] if header is not None else rows
-    width = max(len(fields) for _, fields in rows)
+    width = _check_widths(data, header, label)
     x_index = _column_index(x, 0, header, width, label, "x")
     y_index = _column_index(y, 1, header, width, label, "y")
     if x_index == y_index:
@@ -152,6 +157,22 @@ def read_csv(
             f"{label}: x and y are both column {name}; choose two different columns."
         )
     return _table(data, header, x_index, y_index, label, Path(path).name)
+
+
+def _check_widths(data, header: list[str] | None, label: str) -> int:
+    """The number of columns: the header's, else the rows' most common
+    width; refuse a row that holds a value past it."""
+    widths = [len(fields) for _, fields in data] or [0]
+    width = len(header) if header else max(set(widths), key=widths.count)
+    for number, fields in data:
+        if any(fields[width:]):
+            raise DataError(
+                f"{label}, row {number} holds {len(fields)} values but the file "
+                f"has {width} columns; quote a value that holds the separator "
+                "(a decimal comma in a comma-separated file), or remove the extra "
+                "value."
+            )
+    return max(width, 1)
 
 
 # 1-D curves need no more; this keeps a wrong path (a log, a disk image) cheap.
@@ -680,6 +701,8 @@ def split(
     table: Table,
     train_until: float | str | None = None,
     fraction: float | None = None,
+    *,
+    names: tuple[str, str] = ("train_until", "fraction"),
 ) -> tuple[Table, Table]:
     """Cut a table at an x value: fit on the left part, test extrapolation right.
 
@@ -689,6 +712,8 @@ def split(
             dates a decimal year (1990.5) or an ISO date ("1990-07-02").
         fraction: instead, train on this share of the rows with the lowest x,
             0 < fraction < 1; rows with equal x stay on one side.
+        names: what error messages call train_until and fraction; a command
+            line passes its own flags ("--train-until", "--train-fraction").
 
     Returns:
         (train, heldout) Tables, each in the table's row order; both keep its
@@ -699,18 +724,19 @@ def split(
         >>> float(train.x.max()) < 1990 <= float(heldout.x.min())
         True
     """
+    until_name, fraction_name = names
     if (train_until is None) == (fraction is None):
         given = "both" if train_until is not None else "neither"
         raise DataError(
-            f"split got {given} of train_until and fraction; give exactly one "
-            "(train_until=1990, or fraction=0.8)."
+            f"got {given} of {until_name} and {fraction_name}; give exactly one "
+            f"({_named(until_name, 1990)}, or {_named(fraction_name, 0.8)})."
         )
     if fraction is not None:
-        cut = _fraction_cut(table, fraction)
-        asked = f"fraction={fraction!r}"
+        asked = _named(fraction_name, fraction)
+        cut = _fraction_cut(table, fraction, asked)
     else:
-        cut = _as_x(table, train_until)
-        asked = f"train_until={train_until!r}"
+        asked = _named(until_name, train_until)
+        cut = _as_x(table, train_until, asked)
 
     left = table.x < cut
     train, heldout = _part(table, left), _part(table, ~left)
@@ -718,19 +744,24 @@ def split(
     return train, heldout
 
 
-def _fraction_cut(table: Table, fraction: float) -> float:
+def _named(name: str, value: Any) -> str:
+    """An argument and its value as the caller wrote them: a flag or a keyword."""
+    return f"{name} {value}" if name.startswith("-") else f"{name}={value!r}"
+
+
+def _fraction_cut(table: Table, fraction: float, asked: str) -> float:
     ok = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
     if not ok or not 0 < fraction < 1:
         raise DataError(
-            f"fraction={fraction!r} is not a share of rows; give a number "
-            "between 0 and 1, such as 0.8."
+            f"{asked} is not a share of rows; give a number between 0 and 1, "
+            "such as 0.8."
         )
     ordered = np.sort(table.x)
     count = min(max(round(fraction * len(ordered)), 1), len(ordered) - 1)
     return float(ordered[count])
 
 
-def _as_x(table: Table, value: float | str | None) -> float:
+def _as_x(table: Table, value: float | str | None, asked: str) -> float:
     """train_until as a number in x's units, from a number or an ISO date."""
     if isinstance(value, str):
         text = value.strip()
@@ -740,16 +771,16 @@ def _as_x(table: Table, value: float | str | None) -> float:
             value = _date_value(text)
         elif _DATE.fullmatch(text):
             raise DataError(
-                f"train_until={text!r} is a date, but x of {table.source or 'the data'}"
-                " holds plain numbers; give a number."
+                f"{asked} is a date, but x of {table.source or 'the data'} holds "
+                "plain numbers; give a number."
             )
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         raise DataError(
-            f"train_until={value!r} is not a number; give an x value such as 1990"
+            f"{asked} is not a number; give an x value such as 1990"
             + (" or a date such as 1990-01-01." if table.dates else ".")
         )
     if not math.isfinite(value):
-        raise DataError(f"train_until={value!r} is not finite; give an x value.")
+        raise DataError(f"{asked} is not finite; give an x value.")
     return float(value)
 
 
