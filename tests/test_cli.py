@@ -135,6 +135,18 @@ def test_fit_reads_a_csv_of_measurements(tmp_path, capsys):
     assert run.data == "data.csv"
     np.testing.assert_allclose(np.sort(run.samples.x[0]), x)
     assert run.metrics["r2"][0] > 0.95
+    # The header names what x and y measure: the axes say so.
+    assert (run.x_unit, run.y_unit) == ("time", "value")
+
+
+def test_a_csv_without_a_header_keeps_plain_axes(tmp_path):
+    lines = [f"{a},{a * a}" for a in range(8)]
+    (tmp_path / "data.csv").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "run"
+    args = ["fit", str(tmp_path / "data.csv"), "--steps", "20", "--views", "fit"]
+    assert main([*args, "--out", str(out)]) == 0
+    run = Run.load(out)
+    assert (run.x_unit, run.y_unit) == (None, None)
 
 
 def test_list_shows_the_registries(capsys):
