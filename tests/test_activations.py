@@ -173,3 +173,12 @@ def test_polynomial_waves_stay_bounded_at_huge_inputs():
         values = np.asarray(get_activation(name)(huge))
         assert np.all(np.isfinite(values)) and np.all(np.abs(values) <= 1.0)
         assert np.isnan(np.asarray(get_activation(name)(jnp.asarray(np.inf))))
+
+
+@pytest.mark.parametrize("name", ["cos", "sin"])
+def test_waves_take_integer_and_python_number_inputs_as_jnp_did(name):
+    f = get_activation(name)
+    np.testing.assert_allclose(
+        f(jnp.arange(3)), getattr(np, name)(np.arange(3)), atol=1e-6
+    )
+    np.testing.assert_allclose(f(2.0), getattr(np, name)(2.0), atol=1e-6)

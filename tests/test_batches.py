@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -39,3 +40,22 @@ def test_main_wave_adds_the_nodes_at_one_frequency_as_phasors():
     np.testing.assert_allclose(waves["phase"][0], -np.pi / 2, atol=1e-12)
     np.testing.assert_allclose(waves["amplitude"][0], 2 * np.cos(0.3), rtol=1e-12)
     assert np.isnan(main_waves(params, "tanh")["frequency"][0])
+
+
+def test_pool_workers_load_no_pandas_after_a_sweep():
+    sweep_module.sweep(
+        activation=["cos"],
+        hidden=[2],
+        samples=[40],
+        steps=[20],
+        seeds=4,
+        chunk=2,
+        workers=2,
+    )
+    pool = sweep_module._POOLS[2]
+    try:
+        for pid in pool._processes:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            assert "pandas" not in maps and "pyarrow" not in maps
+    finally:
+        sweep_module.close_workers()

@@ -153,3 +153,14 @@ def test_forward_takes_samples_in_blocks_as_training_lays_them_out(name, layers,
     flat = forward(params, u, activation)
     blocks = forward(params, u.reshape(3, 2, 24), activation)
     np.testing.assert_allclose(blocks.reshape(3, 48), flat, rtol=1e-14, atol=1e-14)
+
+
+def test_contributions_of_blocked_samples_sum_to_forward():
+    rng = np.random.default_rng(0)
+    params = {k: jnp.asarray(rng.normal(size=(2, 2))) for k in "wbv"}
+    params["c"] = jnp.asarray(rng.normal(size=2))
+    u = jnp.asarray(rng.normal(size=(2, 64)))  # B = H = K = 2: broadcasts silently
+    tanh = get_activation("tanh")
+    shares = contributions(params, u.reshape(2, 2, 32), tanh)
+    total = shares.sum(axis=1).reshape(2, 64) + params["c"][:, None]
+    np.testing.assert_allclose(total, forward(params, u, tanh), rtol=1e-12)

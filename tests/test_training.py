@@ -1,13 +1,16 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 
+import nnfit.training as training
 from nnfit.activations import Activation, get_activation
 from nnfit.errors import ShapeError
 from nnfit.network import forward, init_params
-from nnfit.run import fit
+from nnfit.run import fit, make_samples
 from nnfit.samples import draw_samples
+from nnfit.spec import FitSpec
 from nnfit.targets import get_target
 from nnfit.training import BLOCK, Trainer, _losses, blocked, mse, train
 
@@ -206,10 +209,161 @@ def test_padding_brings_in_no_output_the_real_samples_do_not_give():
 
 
 def test_training_falls_back_to_plain_jit_where_xla_rejects_an_option(monkeypatch):
-    import nnfit.training as training
-
     monkeypatch.setattr(training, "CPU_OPTIONS", {"xla_cpu_no_such_option": 1})
     monkeypatch.setattr(training, "_OPTIONS_REJECTED", [])
     program = training._compiled(lambda x: x * 2)
     np.testing.assert_array_equal(program(jnp.arange(3.0)), [0.0, 2.0, 4.0])
     assert "xla_cpu_no_such_option" in training._OPTIONS_REJECTED[0]
+
+
+# An independent trainer: plain JAX on the unblocked (B, N) layout, jax.grad
+# of the mean squared error, optax's Adam. nnfit's blocked program must agree.
+
+
+def _reference_forward(params, u, f):
+    z = params["w"][:, :, None] * u[:, None, :] + params["b"][:, :, None]
+    extra = {"a": params["a"][:, :, None]} if "a" in params else {}
+    h = f(z, **extra)
+    layer = 2
+    while f"W{layer}" in params:
+        z = jnp.einsum("bij,bjn->bin", params[f"W{layer}"], h)
+        h = f(z + params[f"b{layer}"][:, :, None], **extra)
+        layer += 1
+    s = jnp.einsum("bh,bhn->bn", params["v"], h) + params["c"][:, None]
+    return s + params["d"][:, None] * u if "d" in params else s
+
+
+def _reference_train(params, u, s, f, lr, steps, frozen, bounds):
+    params = {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
+
+    def per_net(p):
+        return jnp.mean((_reference_forward(p, u, f) - s) ** 2, axis=1)
+
+    opt = optax.adam(lr)
+
+    @jax.jit
+    def step(p, state):
+        g = jax.grad(lambda q: jnp.sum(per_net(q)))(p)
+        g = {k: jnp.zeros_like(v) if k in frozen else v for k, v in g.items()}
+        updates, state = opt.update(g, state, p)
+        p = optax.apply_updates(p, updates)
+        for k, (low, high) in bounds.items():
+            p[k] = jnp.clip(p[k], low, high)
+        return p, state, per_net(p)
+
+    state, losses = opt.init(params), [per_net(params)]
+    for _ in range(steps):
+        params, state, loss = step(params, state)
+        losses.append(loss)
+    return {k: np.asarray(v) for k, v in params.items()}, np.array(losses)
+
+
+CASES = [
+    ("sigmoid", 33, 1, True, True),
+    ("relu", 65, 1, True, True),
+    ("cos", 50, 2, True, True),
+    ("snake", 64, 1, False, False),
+    ("saw", 200, 1, True, True),
+    ("gelu", 31, 3, False, True),
+]
+
+
+@pytest.mark.parametrize("name, samples, depth, trend, train_a", CASES)
+def test_fit_matches_an_unblocked_reference_in_float64(
+    name, samples, depth, trend, train_a
+):
+    spec = FitSpec(
+        activation=name,
+        samples=samples,
+        depth=depth,
+        trend=trend,
+        train_snake_a=train_a,
+        steps=100,
+        lr=0.01,
+        seeds=2,
+        hidden=5,
+        dtype="float64",
+        record_curves=False,
+    )
+    data = make_samples(spec, None, None)
+    activation = get_activation(name)
+    params = init_params(
+        spec.init or activation.init,
+        spec.hidden,
+        data,
+        np.arange(2),
+        activation,
+        layers=depth,
+        trend=trend,
+    )
+    u, s = data.scaling.x_to_unit(data.x), data.scaling.y_to_unit(data.y)
+    frozen = () if train_a else ("a",)
+    expected, losses = _reference_train(
+        params,
+        jnp.asarray(u),
+        jnp.asarray(s),
+        activation,
+        0.01,
+        100,
+        frozen,
+        dict(activation.bounds),
+    )
+    run = fit(spec)
+    np.testing.assert_allclose(run.history.loss, losses, rtol=1e-9)
+    for key in expected:
+        np.testing.assert_allclose(
+            run.params[key], expected[key], rtol=1e-9, atol=1e-12
+        )
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_one_or_two_samples_train_like_the_reference(count):
+    rng = np.random.default_rng(count)
+    params = {k: rng.normal(size=(2, 4)) for k in "wbv"} | {"c": np.zeros(2)}
+    u, s = rng.normal(size=(2, count)), rng.normal(size=(2, count))
+    tanh = get_activation("tanh")
+    expected, losses = _reference_train(
+        params, jnp.asarray(u), jnp.asarray(s), tanh, 0.01, 50, (), {}
+    )
+    out = train(params, u, s, None, tanh, lr=0.01, steps=50, dtype="float64")
+    np.testing.assert_allclose(out.history.loss, losses, rtol=1e-9, atol=1e-15)
+
+
+def test_a_diverging_net_with_blocked_samples_keeps_its_last_finite_params():
+    # SGD at lr=50 blows relu nets with a trend up within a few steps.
+    run = fit(
+        activation="relu",
+        optimizer="sgd",
+        lr=50.0,
+        samples=65,
+        steps=20,
+        seeds=3,
+        hidden=6,
+        dtype="float64",
+        trend=True,
+        record_curves=False,
+    )
+    assert np.all(run.diverged_at > 0)
+    for net, step in enumerate(run.diverged_at):
+        assert np.all(np.isfinite(run.history.loss[:step, net]))
+        assert np.all(np.isnan(run.history.loss[step:, net]))
+        for key, value in run.params.items():
+            assert np.all(np.isfinite(value[net]))
+            np.testing.assert_array_equal(
+                value[net], run.history.params[key][step - 1, net]
+            )
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"xla_cpu_prefer_vector_width": "wide"},  # not an int32
+        {"xla_cpu_experimental_ynn_fusion_type": "bogus"},  # not an enum value
+    ],
+)
+def test_training_falls_back_where_xla_rejects_an_options_value(monkeypatch, options):
+    monkeypatch.setattr(training, "CPU_OPTIONS", options)
+    monkeypatch.setattr(training, "_OPTIONS_REJECTED", [])
+    program = training._compiled(lambda x: x * 2)
+    np.testing.assert_array_equal(program(jnp.arange(3.0)), [0.0, 2.0, 4.0])
+    assert training._OPTIONS_REJECTED

@@ -129,14 +129,22 @@ def _wide(z: jax.Array) -> bool:
     return jnp.finfo(z.dtype).bits > 32
 
 
+def _float(z: jax.Array) -> jax.Array:
+    """z as a float array, as jnp.cos takes integers and Python numbers."""
+    z = jnp.asarray(z)
+    return z if jnp.issubdtype(z.dtype, jnp.inexact) else z.astype(float)
+
+
 def _cos(z: jax.Array) -> jax.Array:
     # Truncation error below (pi/2)^14 / 14! = 6e-9 in float32, 2e-17 in float64.
+    z = _float(z)
     r, sign = _half_turns(z)
     return sign * _taylor(r, 0, 22 if _wide(z) else 12)
 
 
 def _sin(z: jax.Array) -> jax.Array:
     # Truncation error below 7e-10 in float32, 1e-18 in float64.
+    z = _float(z)
     r, sign = _half_turns(z)
     return sign * r * _taylor(r, 1, 21 if _wide(z) else 13)
 

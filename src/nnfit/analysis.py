@@ -26,6 +26,7 @@ import numpy as np
 from nnfit.activations import Activation
 from nnfit.network import first_layer, forward, hidden_outputs, spectrum
 from nnfit.samples import Samples
+from nnfit.training import use_dtype
 
 DEAD_SLOPE = 1e-7
 METRICS = ("train_mse", "r2", "interp_mse", "extrap_mse", "dead_units", "heldout_mse")
@@ -83,7 +84,16 @@ def trend_line(
 def metrics(
     params: dict[str, np.ndarray], samples: Samples, activation: Activation
 ) -> dict[str, np.ndarray]:
-    """Every metric of METRICS for each net, in the user's units, shape (B,)."""
+    """Every metric of METRICS for each net, in the user's units, shape (B,).
+
+    A diverged net keeps its last finite parameters, whose curve may still
+    be too large to square: its errors are then inf, without a warning.
+    """
+    with np.errstate(over="ignore"):
+        return _metrics(params, samples, activation)
+
+
+def _metrics(params, samples: Samples, activation: Activation) -> dict:
     fitted = predict(params, samples, samples.x, activation)
     residual = fitted - samples.y
     sse = np.sum(residual**2, axis=1)
@@ -204,6 +214,8 @@ def _dtype(params: dict[str, np.ndarray]) -> np.dtype:
 
 
 def _as_jax(params: dict[str, np.ndarray]) -> dict[str, jax.Array]:
+    # A float64 run computes in float64, as it trained: x64 on, as fit does it.
+    use_dtype(str(_dtype(params)))
     # One transfer for all: a jnp.asarray each would dispatch apart.
     return jax.device_put({key: np.asarray(value) for key, value in params.items()})
 

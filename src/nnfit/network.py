@@ -62,7 +62,10 @@ def hidden_outputs(
 def first_layer(
     params: Params, u: jnp.ndarray, activation: Activation
 ) -> tuple[jnp.ndarray, dict[str, jnp.ndarray]]:
-    """z = w u + b, (B, H, N), and the activation's own parameters, (B, H, 1)."""
+    """z = w u + b, (B, H, N), and the activation's own parameters, (B, H, 1).
+
+    For u of shape (B, ...), z is (B, H, ...) and each parameter (B, H, 1, ...).
+    """
     w, b = _per_sample(params["w"], u), _per_sample(params["b"], u)
     z = w * u[:, None] + b
     extra = {name: _per_sample(params[name], u) for name in activation.extra}
@@ -87,7 +90,7 @@ def contributions(
 
     Summed over H and plus c it is exactly `forward`.
     """
-    return params["v"][:, :, None] * hidden_outputs(params, u, activation)
+    return _per_sample(params["v"], u) * hidden_outputs(params, u, activation)
 
 
 def init_params(

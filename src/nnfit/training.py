@@ -366,7 +366,7 @@ CPU_OPTIONS = {
 
 def _compiled(program: Callable) -> Callable:
     """`program` jitted with CPU_OPTIONS, or plainly where this JAX rejects
-    them (an older or newer XLA without these options)."""
+    them (an older or newer XLA without these options, or other values)."""
     plain = jax.jit(program)
     try:
         tuned = jax.jit(program, compiler_options=CPU_OPTIONS)
@@ -379,7 +379,8 @@ def _compiled(program: Callable) -> Callable:
         try:
             return tuned(*args)
         except RuntimeError as error:
-            if "compile option" not in str(error):
+            # "No such compile option: ..." or "While setting option ...".
+            if "option" not in str(error):
                 raise
             _OPTIONS_REJECTED.append(str(error))
             return plain(*args)
