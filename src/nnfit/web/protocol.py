@@ -28,7 +28,7 @@ from typing import Any
 
 from nnfit.activations import ACTIVATIONS
 from nnfit.errors import NnfitError
-from nnfit.spec import OPTIMIZERS
+from nnfit.spec import OPTIMIZERS, FitSpec
 
 
 class ProtocolError(NnfitError):
@@ -83,6 +83,9 @@ class Limits:
         return asdict(self)
 
 
+_FIT = FitSpec()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Every control of the page; with the seed it fixes the whole run.
@@ -102,15 +105,16 @@ class Settings:
         removed: indices of drawn samples a person removed, sorted.
     """
 
-    target: str = "sin"
-    activation: str = "sigmoid"
-    hidden: int = 10
-    lr: float = 0.05
-    optimizer: str = "adam"
-    samples: int = 50
-    noise: float = 0.1
-    x_range: tuple[float, float] | None = None
-    seed: int = 0
+    # The page opens on the library's own defaults: the article's run.
+    target: str = _FIT.target
+    activation: str = _FIT.activation
+    hidden: int = _FIT.hidden
+    lr: float = _FIT.lr
+    optimizer: str = _FIT.optimizer
+    samples: int = _FIT.samples
+    noise: float = _FIT.noise
+    x_range: tuple[float, float] | None = _FIT.x_range
+    seed: int = _FIT.seed
     steps_per_frame: int = 10
     added: tuple[tuple[float, float], ...] = field(default=())
     removed: tuple[int, ...] = field(default=())
