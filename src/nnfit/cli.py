@@ -430,9 +430,11 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
     label = target if target in SERIES else Path(target).name
     if target in SERIES:
         x_unit, y_unit = SERIES[target].x_unit, SERIES[target].y_unit
-    else:
+    elif table.named:
         # A CSV header says what its columns measure: the axes take its names.
-        x_unit, y_unit = _header_name(table.x_name), _header_name(table.y_name)
+        x_unit, y_unit = table.x_name, table.y_name
+    else:
+        x_unit = y_unit = None
     x_unit = "decimal year" if table.dates else x_unit
     if train_until is None and train_fraction is None:
         return _Data(table, None, label, x_unit, y_unit)
@@ -443,11 +445,6 @@ def _read_data(target, x_column, y_column, train_until, train_fraction):
         names=("--train-until", "--train-fraction"),
     )
     return _Data(train, heldout, label, x_unit, y_unit)
-
-
-def _header_name(name: str) -> str | None:
-    """A column's name from the header; None where the file had none."""
-    return None if re.fullmatch(r"column \d+", name) else name
 
 
 def _write_views(run, chosen: list[str], out_dir: Path) -> None:

@@ -39,7 +39,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from functools import cache
 from importlib import import_module
@@ -80,6 +80,8 @@ class Table:
         dropped: rows of the source dropped for a missing x or y.
         dates: whether x was dates or times, now decimal years.
         source: the file name or the series name.
+        named: whether x_name and y_name come from the file's header (else
+            they only number the columns).
 
     Example:
         >>> table = Table(np.arange(3.0), np.ones(3), "t", "v")
@@ -94,6 +96,7 @@ class Table:
     dropped: int = 0
     dates: bool = False
     source: str = ""
+    named: bool = False
 
     def __post_init__(self) -> None:
         for name in ("x", "y"):
@@ -408,6 +411,7 @@ def _table(
         dropped=int(keep.size - keep.sum()),
         dates=dates,
         source=source,
+        named=header is not None,
     )
     _check_usable(table, label, x_name, y_name)
     return table
@@ -785,15 +789,7 @@ def _as_x(table: Table, value: float | str | None, asked: str) -> float:
 
 
 def _part(table: Table, mask: np.ndarray) -> Table:
-    return Table(
-        table.x[mask],
-        table.y[mask],
-        table.x_name,
-        table.y_name,
-        table.dropped,
-        table.dates,
-        table.source,
-    )
+    return replace(table, x=table.x[mask], y=table.y[mask])
 
 
 def _check_parts(table: Table, train: Table, heldout: Table, asked: str) -> None:
